@@ -1,0 +1,60 @@
+# The verbs of the book. `make book` and `make test` do all the set-up themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+CHECK  := _build/check
+
+.DEFAULT_GOAL := help
+.PHONY: help setup book test lint data-check serve clean bench lock execute
+
+help:  ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+# The environment: a virtual environment built from the lock file, rebuilt when it changes.
+$(READY): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11+" >&2; exit 2; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(READY)  ## create .venv from requirements.lock and install the package
+
+book: $(READY)  ## execute changed chapters and build the HTML site
+	$(BIN)/jupyter-book build . --keep-going
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
+
+test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit, notebook and site tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/implsupport data check
+	rm -rf $(CHECK)
+	$(BIN)/jupyter-book build . --path-output $(CHECK) -W -n --keep-going
+	$(BIN)/pytest -n 2 --dist loadscope tests chapters --nbval \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+
+lint: $(READY)  ## ruff lint and format check only
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+data-check: $(READY)  ## validate every dataset against data/datapackage.json
+	$(BIN)/implsupport data check
+
+execute: $(READY)  ## run one chapter top to bottom in a fresh kernel and save it: make execute NB=chapters/x.ipynb
+	@test -n "$(NB)" || { echo "make: say which notebook: make execute NB=chapters/NAME.ipynb" >&2; exit 2; }
+	$(BIN)/python tools/execute_notebook.py $(NB)
+
+serve: book  ## preview the built site at http://127.0.0.1:8000
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+bench: $(READY)  ## time set-up, full build, incremental rebuild and make test (medians)
+	$(BIN)/python tools/bench_book.py
+
+lock: $(READY)  ## re-resolve requirements.lock from pyproject.toml (needs the package index)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --upgrade -o requirements.lock
+
+clean:  ## remove the build folder and the environment
+	rm -rf _build $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,8 @@
+"""Helper package for the executable book on implementation support.
+
+One module per idea, each importable on its own: ``data`` (validated datasets),
+``plotting`` (house style and figures with alt text), ``exercises`` (self-checks for
+learners) and ``cli`` (the ``implsupport`` command). Later chapters add their own modules.
+"""
+
+__version__ = "0.1.0"
