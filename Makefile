@@ -6,7 +6,7 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/nul
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test lint data-check serve clean bench lock execute
+.PHONY: help setup book test lint data-check serve clean bench lock execute pdf
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ data-check: $(READY)  ## validate every dataset against data/datapackage.json
 execute: $(READY)  ## run one chapter top to bottom in a fresh kernel and save it: make execute NB=chapters/x.ipynb
 	@test -n "$(NB)" || { echo "make: say which notebook: make execute NB=chapters/NAME.ipynb" >&2; exit 2; }
 	$(BIN)/python tools/execute_notebook.py $(NB)
+
+pdf: $(READY)  ## print the whole book to _build/pdf/book.pdf (SOLUTIONS=no leaves solutions out)
+	$(BIN)/python tools/make_pdf.py $(if $(filter no,$(SOLUTIONS)),--no-solutions)
 
 serve: book  ## preview the built site at http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html

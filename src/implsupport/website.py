@@ -1,0 +1,85 @@
+"""Serve the built book on this machine and open it in Debian's Chromium.
+
+Used by the site tests and by the PDF export (``make pdf``), so both see the site the way a
+reader's browser does. Playwright drives Chromium; nothing is downloaded: the browser is the
+system's (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CHROMIUM_ARGS", "PRINT_CSS", "find_chromium", "launch_chromium", "serve"]
+
+#: Flags for headless Chromium on a machine with no network and no display.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Print styles: drop the theme's navigation and show every collapsed block (dropdowns).
+PRINT_CSS = """
+.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .header-article, .bd-footer,
+.bd-footer-article, .prev-next-area, .toggle-button { display: none !important; }
+.bd-main, .bd-content, .bd-article-container { max-width: 100% !important; }
+.toggle-hidden > :not(.admonition-title), .toggle-hidden :not(.admonition-title) {
+  visibility: visible !important; opacity: 1 !important; height: auto !important;
+}
+details { display: block; } details > * { display: block !important; }
+figure, img { break-inside: avoid; max-width: 100% !important; }
+pre { white-space: pre-wrap !important; word-break: break-word; }
+"""
+
+#: Extra print style that removes exercise solutions.
+HIDE_SOLUTIONS_CSS = ".solution { display: none !important; }"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(folder: str | os.PathLike[str]) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 at a free port; yield its base URL."""
+    path = Path(folder)
+    if not (path / "index.html").is_file():
+        raise FileNotFoundError(f"{path}: no built site here (no index.html)")
+    handler = functools.partial(_QuietHandler, directory=str(path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def find_chromium() -> str:
+    """Path of the system's Chromium, or a FileNotFoundError naming the install command."""
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        raise FileNotFoundError(
+            "Chromium is not installed: install Debian's package with "
+            "`apt-get install chromium` (or set CHROMIUM to its path)"
+        )
+    return executable
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """A headless Chromium browser from a started ``sync_playwright()``."""
+    return playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import matplotlib as mpl
+import pytest
+
+from implsupport import plotting
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #RRGGBB colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_against_known_values() -> None:
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize(("name", "colour"), plotting.PALETTE.items())
+def test_palette_colour_has_3_to_1_contrast_on_white(name: str, colour: str) -> None:
+    assert contrast(colour, "#FFFFFF") >= 3.0, f"{name} {colour}"
+
+
+def test_palette_colours_are_distinct() -> None:
+    colours = list(plotting.PALETTE.values())
+    assert len(set(colours)) == len(colours)
+
+
+def test_house_style_sets_the_colour_cycle() -> None:
+    with mpl.rc_context():
+        plotting.use_house_style()
+        cycle = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
+        assert cycle == list(plotting.PALETTE.values())
+
+
+def test_figure_and_glue_name_checks() -> None:
+    fig, _ax = plotting.figure(width=3, height=2)
+    assert tuple(fig.get_size_inches()) == (3, 2)
+    with pytest.raises(ValueError, match="figure name"):
+        plotting.glue_figure("bad name!", fig)
