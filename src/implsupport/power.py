@@ -242,6 +242,8 @@ def _analytic_power(f2: float, n: np.ndarray, alpha: float) -> np.ndarray:
     """Power of the F(1, N - 3) test with noncentrality f2 * (N - 3) (InteractionPoweR)."""
     df = n - 3.0
     critical = stats.f.isf(alpha, 1, df)
+    if f2 == 0:  # scipy's ncf.sf is wrong at noncentrality 0 (it returns alpha - 1)
+        return stats.f.sf(critical, 1, df)
     return stats.ncf.sf(critical, 1, df, f2 * df)
 
 
