@@ -558,7 +558,10 @@ class PowerCurve:
             fig, ax = plotting.figure()
         else:
             fig = ax.figure
-        ax.plot(self.n, self.power, color=plotting.PALETTE["blue"], label=label or "analytic")
+        # The analytic curve on a fine grid, so that it is smooth between the requested sizes.
+        grid = np.unique(np.linspace(min(self.n), max(self.n), 200).round())
+        smooth = _analytic_power(self.scenario.f2, grid, self.alpha)
+        ax.plot(grid, smooth, color=plotting.PALETTE["blue"], label=label or "analytic")
         if self.simulated is not None and self.mc_se is not None:
             ax.errorbar(
                 self.n,
@@ -647,8 +650,7 @@ class SampleSize:
         from . import plotting
 
         top = max(2 * self.n, MIN_N + 10)
-        grid = np.unique(np.linspace(MIN_N, top, 200).round().astype(int))
-        curve = power_curve(self.scenario, grid.tolist(), alpha=self.alpha)
+        curve = power_curve(self.scenario, [MIN_N, top], alpha=self.alpha)
         fig = curve.plot(ax, target=self.target_power)
         ax = fig.axes[0] if ax is None else ax
         ax.axvline(self.n, color=plotting.PALETTE["orange"], linestyle="--", linewidth=1)
