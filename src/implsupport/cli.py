@@ -217,6 +217,12 @@ def _add_power_commands(sub: argparse._SubParsersAction) -> None:
             "InteractionPoweR), for given sample sizes or the smallest N reaching a target "
             "power; optionally checked by simulation."
         ),
+        epilog=(
+            "With --json the output is one object: scenario, observed_correlations, rel_x1x2, "
+            "r2_null, r2_full, f2, alpha, analytic_method, simulation ({reps, seed, test} or "
+            "null), results (a list of {n, power} with simulated_power and mc_se when "
+            "simulated) and sample_size ({target_power, n, power, power_at_n_minus_1} or null)."
+        ),
     )
     for flag, name in (
         ("--r-x1-y", "x1 and y"),
