@@ -61,3 +61,7 @@ lock: $(READY)  ## re-resolve requirements.lock from pyproject.toml (needs the p
 
 clean:  ## remove the build folder and the environment
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache
+
+.PHONY: bench-power
+bench-power: $(READY)  ## time simulated power (10,000 replications) against loops of statsmodels fits
+	$(BIN)/python tools/bench_power.py
