@@ -19,6 +19,7 @@ and ``model``, or as a list (or dict) of sequences of model names.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ def is_typical_arc(trajectory: Sequence[str]) -> bool:
         and seq[0] == "push"
         and seq[-1] == "co-creation"
         and "pull" in seq
-        and all(b >= a for a, b in zip(order, order[1:], strict=False))
+        and all(b >= a for a, b in itertools.pairwise(order))
     )
 
 
@@ -298,7 +299,7 @@ def transition_matrix(pathways: Any) -> TransitionMatrix:
         dtype="int64",
     )
     for seq in sequences.values():
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in itertools.pairwise(seq):
             counts.loc[a, b] += 1
     return TransitionMatrix(counts)
 

@@ -930,7 +930,7 @@ class SensitivityAnalysis:
         return text
 
     def plot(self, ax: Any = None, annotate: bool = True) -> Any:
-        """Heat map: sequential colours for an outcome, diverging (centred on 0) for a difference."""
+        """Heat map: sequential colours for an outcome; diverging, centred on 0, for differences."""
         fig, ax = plotting.figure(width=7.0, height=4.8) if ax is None else (ax.figure, ax)
         table = self.table
         values = table.to_numpy(dtype=float)
