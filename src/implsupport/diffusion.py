@@ -898,6 +898,13 @@ _OUTCOMES = {
     "share_at_withdrawal": "share using when support ends",
 }
 _VARIABLE = {f.name for f in fields(Strategy)} - {"name"} | {"support_ends"}
+_AXIS_LABELS = {
+    "p": "p: external influence (push) per year",
+    "q": "q: peer influence (pull) per year",
+    "trust_build": "trust-building rate b (per year)",
+    "discontinue": "discontinuation hazard d (per year)",
+    "support_ends": "years of support before withdrawal",
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -943,8 +950,8 @@ class SensitivityAnalysis:
             image = ax.imshow(values, cmap=plotting.SEQUENTIAL, aspect="auto")
         ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns])
         ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
-        ax.set_xlabel(self.x.replace("_", " "))
-        ax.set_ylabel(self.y.replace("_", " "))
+        ax.set_xlabel(_AXIS_LABELS[self.x])
+        ax.set_ylabel(_AXIS_LABELS[self.y])
         ax.grid(False)
         if annotate:
             low, high = np.nanmin(values), np.nanmax(values)
