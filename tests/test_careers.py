@@ -51,6 +51,10 @@ def test_rows_without_moves_out_are_nan_not_zero():
     tm = careers.transition_matrix([["push", "pull"]])
     assert np.isnan(tm.proportions.loc["co-creation"]).all()
     assert tm.proportions.loc["push", "pull"] == 1.0
+    tidy = tm.to_frame()
+    assert len(tidy) == 9  # every pair is listed, with NaN where a row has no moves out
+    assert tidy.loc[tidy["from"] == "co-creation", "row_proportion"].isna().all()
+    assert tidy.loc[tidy["from"] == "co-creation", "count"].eq(0).all()
 
 
 def test_long_table_and_sequences_give_the_same_matrix():

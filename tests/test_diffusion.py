@@ -426,6 +426,18 @@ def test_result_objects_are_immutable():
         ),
         (lambda: diffusion.compare_strategies([], seed=1), ValueError, "strategies is empty"),
         (
+            lambda: diffusion.compare_strategies(seed=np.random.default_rng(1)),
+            TypeError,
+            "seed must be an int here",
+        ),
+        (
+            lambda: diffusion.sensitivity(
+                diffusion.STRATEGIES["push"], {"p": [0.1], "q": [0.1]}, seed=None
+            ),
+            TypeError,
+            "seed must be an int",
+        ),
+        (
             lambda: diffusion.compare_strategies(seed=1, support_ends=18, years_after=5),
             ValueError,
             "must not exceed",

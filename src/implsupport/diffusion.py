@@ -103,6 +103,17 @@ def _rng(seed: Any) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+def _common_seed(seed: Any) -> int:
+    """An int seed, so that every run in a comparison gets the same random numbers."""
+    if isinstance(seed, np.random.Generator):
+        raise TypeError(
+            "seed must be an int here (not a Generator), so that every run in the comparison "
+            "draws the same random numbers"
+        )
+    _rng(seed)
+    return int(seed)
+
+
 def _series(name: str, values: Any) -> np.ndarray:
     """A 1-D array of finite numbers, or an error naming the argument."""
     try:
@@ -875,7 +886,7 @@ def compare_strategies(
             f"support_ends + years_after ({support_ends + years_after:g}) must not exceed "
             f"years ({years:g})"
         )
-    _rng(seed)  # check the seed before any work
+    _common_seed(seed)
     runs = tuple(
         simulate_strategy(
             s,
@@ -1008,6 +1019,7 @@ def sensitivity(
     """
     if not isinstance(strategy, Strategy):
         raise TypeError(f"strategy must be a Strategy; got {type(strategy).__name__}")
+    _common_seed(seed)
     if outcome not in _OUTCOMES:
         raise ValueError(f"outcome must be one of {sorted(_OUTCOMES)}; got {outcome!r}")
     names = list(grid)
