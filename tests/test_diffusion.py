@@ -386,6 +386,7 @@ def test_result_objects_are_immutable():
         (lambda: diffusion.fit_bass_nls(SALES, start=(1, -1, 1)), ValueError, "p must be"),
         (lambda: diffusion.fit_bass_ols([1, 2, 4, 8, 16, 32]), ValueError, "must be negative"),
         (lambda: diffusion.fit_bass_nls([[1, 2], [3, 4]]), ValueError, "one-dimensional"),
+        (lambda: diffusion.fit_bass_ols([6, 5, 3, 12, 30, 15]), ValueError, "must be positive"),
         (
             lambda: diffusion.simulate_bass(0.03, 0.38, n_sites=10, years=5, seed=1.5),
             TypeError,

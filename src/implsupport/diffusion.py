@@ -458,7 +458,7 @@ class BassFit:
         return "\n".join(lines)
 
 
-def _ols_coefficients(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ols_design(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Design of Bass's regression: S_t on 1, N_{t-1}, N_{t-1}^2 (N_0 = 0)."""
     before = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
     return np.column_stack([np.ones_like(before), before, before**2]), before
@@ -475,9 +475,13 @@ def _mpq_from_abc(a: float, b: float, c: float) -> tuple[float, float, float]:
     if disc < 0:
         raise ValueError("the regression coefficients imply no real market potential m")
     m = (-b - math.sqrt(disc)) / (2 * c)
-    if m <= 0:
-        raise ValueError(f"the regression coefficients imply a non-positive m = {m:.4g}")
-    return m, a / m, -c * m
+    p, q = a / m, -c * m
+    if m <= 0 or p <= 0:
+        raise ValueError(
+            f"the regression coefficients imply m = {m:.4g} and p = {p:.4g}; both must be "
+            "positive for a Bass curve"
+        )
+    return m, p, q
 
 
 def _mpq_jacobian(a: float, b: float, c: float) -> np.ndarray:
@@ -503,7 +507,7 @@ def fit_bass_ols(counts: Any) -> BassFit:
     import statsmodels.api as sm  # imported here: slow, and only the OLS estimator needs it
 
     counts, t = _counts_and_times(counts, None)
-    design, _ = _ols_coefficients(counts)
+    design, _ = _ols_design(counts)
     result = sm.OLS(counts, design).fit()
     a, b, c = (float(v) for v in result.params)
     m, p, q = _mpq_from_abc(a, b, c)
