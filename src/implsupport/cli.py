@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from . import data as datasets
@@ -250,10 +250,86 @@ def _add_power_commands(sub: argparse._SubParsersAction) -> None:
     cmd.set_defaults(func=_power)
 
 
+# ---- implsupport diffusion / careers ---------------------------------------------------------
+
+
+def _read_csv(path: str) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _column(frame: Any, name: str, path: str) -> Any:
+    if name not in frame.columns:
+        found = ", ".join(map(str, frame.columns))
+        raise UsageError(f"{path}: no column {name!r} (columns found: {found})")
+    return frame[name]
+
+
+def _diffusion_fit(args: argparse.Namespace) -> int:
+    from . import diffusion
+
+    frame = _read_csv(args.file)
+    counts = _column(frame, args.counts, args.file)
+    if args.method == "ols":
+        if args.time is not None:
+            raise UsageError("--time is not used by --method ols (periods must be consecutive)")
+        fit = diffusion.fit_bass_ols(counts)
+    else:
+        times = None if args.time is None else _column(frame, args.time, args.file)
+        fit = diffusion.fit_bass_nls(counts, times, form=args.form)
+    print(fit)
+    print(fit.to_frame().to_string(float_format=lambda v: f"{v:.6g}"))
+    return EXIT_OK
+
+
+def _careers_transitions(args: argparse.Namespace) -> int:
+    from . import careers
+
+    frame = _read_csv(args.file)
+    print(careers.transition_matrix(frame))
+    return EXIT_OK
+
+
+def _add_diffusion_commands(sub: argparse._SubParsersAction) -> None:
+    diffusion = sub.add_parser("diffusion", help="fit the Bass diffusion model to adoption counts")
+    diffusion_sub = diffusion.add_subparsers(
+        dest="diffusion_command", required=True, parser_class=_Parser
+    )
+    text = "estimate m, p and q (with standard errors) from adoption counts per period in a CSV"
+    fit = diffusion_sub.add_parser("fit", help=text, description=text)
+    fit.add_argument("file", help="CSV file with one row per period")
+    fit.add_argument("--counts", required=True, help="column of adoptions in each period")
+    fit.add_argument("--time", help="column of period end times (nls only; default 1, 2, ...)")
+    fit.add_argument("--method", choices=["nls", "ols"], default="nls", help="estimator")
+    fit.add_argument(
+        "--form", choices=["interval", "density"], default="interval", help="nls mean curve"
+    )
+    fit.set_defaults(func=_diffusion_fit)
+
+
+def _add_careers_commands(sub: argparse._SubParsersAction) -> None:
+    careers = sub.add_parser("careers", help="analyse career pathways (push, pull, co-creation)")
+    careers_sub = careers.add_subparsers(
+        dest="careers_command", required=True, parser_class=_Parser
+    )
+    text = "transition matrix between models from a CSV with practitioner, stage and model columns"
+    trans = careers_sub.add_parser("transitions", help=text, description=text)
+    trans.add_argument("file", help="CSV file with columns practitioner, stage, model")
+    trans.set_defaults(func=_careers_transitions)
+
+
 #: Each function adds one subject's subcommands to the top-level parser.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_data_commands,
     _add_power_commands,
+    _add_diffusion_commands,
+    _add_careers_commands,
 ]
 
 
