@@ -385,6 +385,8 @@ def term_label(term: Term, conditions: Sequence[str]) -> str:
 def parse_term(label: str, conditions: Sequence[str]) -> Term:
     """Inverse of :func:`term_label`: ``"DEV*~URB"`` → a term over ``conditions``."""
     values: list[int | None] = [None] * len(conditions)
+    if label.strip() == "1":  # the empty conjunction
+        return tuple(values)
     for literal in label.split("*"):
         literal = literal.strip()
         name = literal.lstrip("~")
