@@ -355,3 +355,19 @@ def test_heat_map_draws_every_cell(ratings):
     assert len(texts) == 39 * 3
     assert texts.count("M") == int((matrix.codes == "M").to_numpy().sum())
     assert any("**" in label.get_text() for label in ax.get_yticklabels())
+
+
+def test_mark_sensitivity_lists_single_changes_that_move_a_mark(ratings):
+    matrix = cases.rate_matrix(ratings, order=ORDER, high=["Metro City"], max_abs=1)
+    table = cases.mark_sensitivity(matrix, max_abs=1)
+    row = table[
+        (table["construct"] == "Leadership Engagement") & (table["changed_to"] == "-1")
+    ]
+    assert list(row["new_mark"]) == ["**"]
+    # Every strongly distinguishing construct loses its mark if one of its cells becomes X.
+    for construct in ("Networks & Communications", "Relative Priority"):
+        to_x = table[(table["construct"] == construct) & (table["changed_to"] == "X")]
+        assert len(to_x) == 3 and set(to_x["new_mark"]) == {""}
+    # Cells rated M are never re-rated, and no change exceeds the cap.
+    assert not (table["rating"] == "M").any()
+    assert not table["changed_to"].isin(["-2", "+2"]).any()

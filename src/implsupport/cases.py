@@ -36,6 +36,7 @@ __all__ = [
     "TruthTable",
     "calibrate",
     "check_memberships",
+    "mark_sensitivity",
     "minimize",
     "necessity",
     "prime_implicants",
@@ -177,7 +178,7 @@ class RatingsMatrix:
         # Five discrete colours for -2..+2, taken symmetrically from the diverging map.
         cmap = ListedColormap([base(v) for v in (0.1, 0.3, 0.5, 0.7, 0.9)])
         norm = BoundaryNorm([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], cmap.N)
-        fig, ax = figure(width=2.2 + 1.6 * n_cols, height=1.2 + 0.27 * n_rows)
+        fig, ax = figure(width=5.5 + 1.3 * n_cols, height=1.4 + 0.27 * n_rows)
         ax.imshow(np.ma.masked_invalid(scores), cmap=cmap, norm=norm, aspect="auto")
         for r in range(n_rows):
             for c in range(n_cols):
@@ -192,7 +193,7 @@ class RatingsMatrix:
                 ax.text(c, r, code, ha="center", va="center", fontsize=8.5, color=colour)
         labels = [f"{name} {mark}".rstrip() for name, mark in self.marks.items()]
         ax.set_yticks(range(n_rows), labels, fontsize=8.5)
-        ax.set_xticks(range(n_cols), list(self.codes.columns))
+        ax.set_xticks(range(n_cols), [str(c).replace(" ", "\n") for c in self.codes.columns])
         ax.xaxis.tick_top()
         ax.grid(False)
         ax.set_xlim(-0.5, n_cols - 0.5)
@@ -282,6 +283,45 @@ def rate_matrix(
         [_mark(codes.loc[c], high, low) for c in constructs], index=codes.index, name="mark"
     )
     return RatingsMatrix(codes, domains, marks, high, low, DISTINGUISHING_RULE)
+
+
+def mark_sensitivity(matrix: RatingsMatrix, *, max_abs: int = 2) -> pd.DataFrame:
+    """Which single-cell changes of one step would change a construct's mark?
+
+    For every cell rated on the numeric scale, try the neighbouring ratings (one step down
+    and up, within ``±max_abs``) and X; for every X cell, try each numeric rating. Returns one
+    row per change that alters the construct's mark: construct, service, rating, changed_to,
+    mark (before) and new_mark. M cells are left alone: they need new evidence, not a re-rating.
+    """
+    rows = []
+    scale = [c for c in RATING_SCORES if abs(RATING_SCORES[c]) <= max_abs]
+    for construct, codes in matrix.codes.iterrows():
+        before = matrix.marks[construct]
+        for service, code in codes.items():
+            if code == "M":
+                continue
+            if code == "X":
+                options = scale
+            else:
+                i = scale.index(code)
+                options = [*scale[max(i - 1, 0) : i], *scale[i + 1 : i + 2], "X"]
+            for new in options:
+                changed = codes.copy()
+                changed[service] = new
+                after = _mark(changed, matrix.high, matrix.low)
+                if after != before:
+                    rows.append(
+                        {
+                            "construct": construct,
+                            "service": service,
+                            "rating": code,
+                            "changed_to": new,
+                            "mark": before,
+                            "new_mark": after,
+                        }
+                    )
+    columns = ["construct", "service", "rating", "changed_to", "mark", "new_mark"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _mark(row: pd.Series, high: tuple[str, ...], low: tuple[str, ...]) -> str:
