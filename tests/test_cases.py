@@ -360,9 +360,7 @@ def test_heat_map_draws_every_cell(ratings):
 def test_mark_sensitivity_lists_single_changes_that_move_a_mark(ratings):
     matrix = cases.rate_matrix(ratings, order=ORDER, high=["Metro City"], max_abs=1)
     table = cases.mark_sensitivity(matrix, max_abs=1)
-    row = table[
-        (table["construct"] == "Leadership Engagement") & (table["changed_to"] == "-1")
-    ]
+    row = table[(table["construct"] == "Leadership Engagement") & (table["changed_to"] == "-1")]
     assert list(row["new_mark"]) == ["**"]
     # Every strongly distinguishing construct loses its mark if one of its cells becomes X.
     for construct in ("Networks & Communications", "Relative Priority"):

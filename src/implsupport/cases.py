@@ -753,7 +753,9 @@ class QCASolution:
     truth: TruthTable
 
     def __repr__(self) -> str:
-        lines = [f"QCA {self.kind} solution for {self.outcome} ({len(self.solutions)} tied):"]
+        n = len(self.solutions)
+        count = "1 minimal solution" if n == 1 else f"{n} tied minimal solutions"
+        lines = [f"QCA {self.kind} solution for {self.outcome} ({count}):"]
         for i, sol in enumerate(self.solutions, start=1):
             sf = self.solution_fit.loc[f"M{i}"]
             lines.append(
