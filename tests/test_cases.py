@@ -369,3 +369,77 @@ def test_mark_sensitivity_lists_single_changes_that_move_a_mark(ratings):
     # Cells rated M are never re-rated, and no change exceeds the cap.
     assert not (table["rating"] == "M").any()
     assert not table["changed_to"].isin(["-2", "+2"]).any()
+
+
+# ---- Command line ---------------------------------------------------------------------------
+
+
+def test_cli_qca_on_lipset(capsys):
+    from implsupport import cli
+
+    code = cli.main(
+        ["cases", "qca", str(LIPSET), "--conditions", "DEV,URB,LIT,IND,STB",
+         "--outcome", "~SURV", "--case-column", "case", "--remainders"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "M1: ~DEV + ~STB -> ~SURV" in out
+
+
+def _bad(capsys, argv):
+    from implsupport import cli
+
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err
+    return lines[0]
+
+
+def test_cli_bad_inputs_are_one_line(capsys, tmp_path):
+    assert "no such file" in _bad(
+        capsys, ["cases", "qca", str(tmp_path / "none.csv"), "--conditions", "A", "--outcome", "Y"]
+    )
+    fuzzy = tmp_path / "fuzzy.csv"
+    fuzzy.write_text("case,A,Y\nx,0.2,1\ny,1.4,0\n")
+    message = _bad(
+        capsys,
+        [
+            "cases",
+            "qca",
+            str(fuzzy),
+            "--conditions",
+            "A",
+            "--outcome",
+            "Y",
+            "--case-column",
+            "case",
+        ],
+    )
+    assert "row 'y', condition 'A'" in message and "outside [0, 1]" in message
+    assert "no column 'B'" in _bad(
+        capsys, ["cases", "qca", str(fuzzy), "--conditions", "A", "--outcome", "Y",
+                 "--case-column", "B"]
+    )  # fmt: skip
+    ratings = tmp_path / "ratings.csv"
+    _one_row(rating="+5").to_csv(ratings, index=False)
+    message = _bad(
+        capsys, ["cases", "ratings", str(ratings), "--order", "Metro City", "--high", "Metro City"]
+    )
+    assert "unknown rating code '+5'" in message and "construct 'Culture'" in message
+    _one_row(evidence="").to_csv(ratings, index=False)
+    message = _bad(
+        capsys, ["cases", "ratings", str(ratings), "--order", "Metro City", "--high", "Metro City"]
+    )
+    assert "no evidence" in message and "service 'Metro City'" in message
+
+
+def test_cli_usage_mistake_exits_2(capsys):
+    from implsupport import cli
+
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["cases", "qca"])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -161,3 +161,20 @@ def test_results_have_frames_and_plots():
     sweep = sustainment.pipeline_sweep([2, 5], replications=2, months=24)
     assert len(sweep.plot().axes) == 2
     assert "families a month" in repr(sustainment.capacity())
+
+
+def test_cli_capacity_and_km(capsys, tmp_path):
+    from implsupport import cli
+
+    assert cli.main(["sustainment", "capacity", "--therapists", "2"]) == 0
+    assert "30 a year" in capsys.readouterr().out
+    services = tmp_path / "services.csv"
+    services.write_text("service,years,closed\na,2,1\nb,5,1\nc,12,0\n")
+    argv = ["sustainment", "km", str(services), "--duration", "years", "--event", "closed"]
+    assert cli.main([*argv, "--horizon", "10"]) == 0
+    assert "restricted mean survival to 10: 5.6667" in capsys.readouterr().out
+    assert cli.main([*argv, "--horizon", "20"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "beyond the last observation" in err
+    assert cli.main(["sustainment", "capacity", "--months", "-1"]) == 2
+    assert "months must be positive" in capsys.readouterr().err
