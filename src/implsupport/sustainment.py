@@ -175,6 +175,7 @@ def plot_timeline(
             )
         text = notes[i] if notes else ""
         ax.text(start + 0.1, i - 0.38, text, fontsize=8.5, va="bottom")
+    ax.set_xlim(start - 0.2, start + max(years) + 1.4)  # room for the arrows
     ax.set_yticks(range(len(labels)), list(labels))
     ax.invert_yaxis()
     ax.set_xlabel("year")
@@ -254,7 +255,8 @@ def simulate_cohort(
     2. its annual hazard of closing is constant, ``h0 × HR_leadership^x1 × … × HR_pipeline^x4``;
     3. ``h0`` is solved (:func:`cohort_hazards`) so that the expected share of teams still
        running at ``anchor_year`` is ``anchor_survival``. The default anchor is Bond et al.
-       (2014): of 49 sites followed for 6 years, 37% had stopped, so 63% had not;
+       (2014): of 49 sites followed for 6 years, 37% had discontinued permanently, so 63%
+       had not (47% sustained throughout, 16% restarted after a break);
     4. time to closure is exponential with that hazard; teams still running at ``follow_up``
        years are censored.
 
