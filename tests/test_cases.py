@@ -443,3 +443,17 @@ def test_cli_usage_mistake_exits_2(capsys):
         cli.main(["cases", "qca"])
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_service_features_keep_evidence_beside_each_code():
+    features = data.load("mst_service_features")
+    assert len(features) == 3 * 10
+    assert set(features["service"]) == set(ORDER)
+    silent = features["code"] == "not described"
+    assert features.loc[silent, "evidence"].isna().all()
+    assert features.loc[silent, "note"].notna().all()  # a silence is explained
+    rated = features[~silent]
+    assert rated["evidence"].notna().all()
+    assert (rated["evidence"].str.count(r" \| ") == rated["source"].str.count(r" \| ")).all()
+    years = features[features["feature"] == "years operated"].set_index("service")["code"]
+    assert years.to_dict() == {"Isolated Coastal": "2", "Expanded City": "5", "Metro City": "7+"}
