@@ -178,3 +178,18 @@ def test_cli_capacity_and_km(capsys, tmp_path):
     assert err.count("\n") == 1 and "beyond the last observation" in err
     assert cli.main(["sustainment", "capacity", "--months", "-1"]) == 2
     assert "months must be positive" in capsys.readouterr().err
+
+
+def test_cli_km_names_a_missing_column(capsys, tmp_path):
+    from implsupport import cli
+
+    services = tmp_path / "services.csv"
+    services.write_text("service,years,closed\na,2,1\n")
+    code = cli.main(["sustainment", "km", str(services), "--duration", "age", "--event", "closed"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "no column 'age'" in err
+    services.write_text("service,years,closed\na,2,3\n")
+    assert cli.main(["sustainment", "km", str(services), "--duration", "years", "--event",
+                     "closed"]) == 2  # fmt: skip
+    assert "events must be 0 (censored) or 1 (closed)" in capsys.readouterr().err
