@@ -6,7 +6,7 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/nul
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test lint data-check serve clean bench lock execute
+.PHONY: help setup book test lint data-check serve clean bench lock execute learner-book
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ data-check: $(READY)  ## validate every dataset against data/datapackage.json
 execute: $(READY)  ## run one chapter top to bottom in a fresh kernel and save it: make execute NB=chapters/x.ipynb
 	@test -n "$(NB)" || { echo "make: say which notebook: make execute NB=chapters/NAME.ipynb" >&2; exit 2; }
 	$(BIN)/python tools/execute_notebook.py $(NB)
+
+learner-book: $(READY)  ## build the learner edition of the site (no solutions) into _build/learner
+	rm -rf _build/learner
+	$(BIN)/implsupport course site --out _build/learner
 
 serve: book  ## preview the built site at http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html

@@ -193,6 +193,13 @@ def resolve_chapter(spec: str | os.PathLike[str], root: str | os.PathLike[str] |
     return candidate
 
 
+def _wrap(label: str, width: int = 46) -> str:
+    """Break a long axis label onto lines of at most ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width))
+
+
 # ---- competency map --------------------------------------------------------------------
 
 
@@ -206,7 +213,8 @@ class CompetencyMap:
     def __repr__(self) -> str:
         covered = len(self.competencies) - len(self.uncovered())
         return (
-            f"CompetencyMap({len(self.chapters)} chapters, {covered} of "
+            f"CompetencyMap({len(self.chapters)} chapter{'' if len(self.chapters) == 1 else 's'}, "
+            f"{covered} of "
             f"{len(self.competencies)} competencies covered)"
         )
 
@@ -278,22 +286,26 @@ class CompetencyMap:
 
     def plot(self):
         """Heat map of the matrix: competencies down, chapters across, filled where built."""
+        from matplotlib.colors import ListedColormap
+
         from . import plotting
 
         matrix = self.matrix()
         rows, cols = matrix.shape
-        fig, ax = plotting.figure(width=max(6.0, 3.6 + 0.7 * cols), height=6.2)
-        ax.imshow(
-            matrix.to_numpy(dtype=float) if cols else [[0.0]] * rows,
-            cmap="Blues",
-            vmin=0,
-            vmax=1.25,
-            aspect="auto",
+        fig, ax = plotting.figure(width=max(6.5, 4.2 + 0.6 * cols), height=6.2)
+        colours = ListedColormap(["#F4F4F4", plotting.PALETTE["blue"]])
+        values = matrix.to_numpy(dtype=float) if cols else [[0.0]] * rows
+        ax.imshow(values, cmap=colours, vmin=0, vmax=1, aspect="auto")
+        ax.set_yticks(
+            range(rows), [_wrap(f"{n}. {name}") for n, name in matrix.index], fontsize=8.5
         )
-        ax.set_yticks(range(rows), [f"{n}. {name}" for n, name in matrix.index], fontsize=8.5)
         ax.set_xticks(range(cols), [c.split("_")[0] for c in matrix.columns])
         ax.set_xlabel("chapter")
         ax.grid(False)
+        ax.set_yticks([r - 0.5 for r in range(1, rows)], minor=True)
+        ax.set_xticks([c - 0.5 for c in range(1, cols)], minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.tick_params(which="minor", length=0)
         domain_breaks = self.competencies["domain_number"].astype(int).diff().fillna(0) != 0
         for position in [i for i, brk in enumerate(domain_breaks) if brk]:
             ax.axhline(position - 0.5, color="black", linewidth=1)
@@ -1111,7 +1123,7 @@ class SelfAssessment:
         offset = height / 2 if has_after else 0
         ax.barh(
             [p + offset for p in positions],
-            table["before"],
+            table["before"].to_numpy(dtype=float, na_value=math.nan),
             height=height,
             color=plotting.PALETTE["sky"],
             label="before",
@@ -1119,15 +1131,15 @@ class SelfAssessment:
         if has_after:
             ax.barh(
                 [p - offset for p in positions],
-                table["after"],
+                table["after"].to_numpy(dtype=float, na_value=math.nan),
                 height=height,
                 color=plotting.PALETTE["blue"],
                 label="after",
             )
-            ax.legend(loc="lower right")
+            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
         ax.set_yticks(
             list(positions),
-            [f"{n}. {c}" for n, c in zip(table["number"], table["competency"], strict=True)],
+            [_wrap(f"{n}. {c}") for n, c in zip(table["number"], table["competency"], strict=True)],
             fontsize=8.5,
         )
         ax.set_xlim(0, 4.2)
@@ -1137,9 +1149,9 @@ class SelfAssessment:
         return fig
 
 
-def _ratings(values: Mapping[int, int] | Sequence[int] | None, what: str) -> list[float]:
+def _ratings(values: Mapping[int, int] | Sequence[int] | None, what: str) -> list[int | None]:
     if values is None:
-        return [math.nan] * 15
+        return [None] * 15
     if isinstance(values, Mapping):
         if sorted(values) != list(range(1, 16)):
             raise ValueError(
@@ -1152,7 +1164,7 @@ def _ratings(values: Mapping[int, int] | Sequence[int] | None, what: str) -> lis
     for value in values:
         if isinstance(value, bool) or value not in RATING_SCALE:
             raise ValueError(f"{what}: ratings must be integers 1-4, found {value!r}")
-    return [float(v) for v in values]
+    return [int(v) for v in values]
 
 
 def self_assessment(
@@ -1163,6 +1175,6 @@ def self_assessment(
     """A self-assessment profile from ratings 1-4 on competencies 1-15 (a list or a dict)."""
     cmap = competency_map(root)
     table = cmap.competencies[["number", "domain", "competency"]].copy()
-    table["before"] = _ratings(before, "before")
-    table["after"] = _ratings(after, "after")
+    table["before"] = pd.array(_ratings(before, "before"), dtype="Int64")
+    table["after"] = pd.array(_ratings(after, "after"), dtype="Int64")
     return SelfAssessment(table, cmap)
