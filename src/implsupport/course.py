@@ -842,7 +842,11 @@ def _prepare(submission: nbformat.NotebookNode, checks: Sequence[TrainerCheck]):
             cells.append(nbformat.v4.new_code_cell(check.source))
         if index < len(learner_cells):
             cells.append(learner_cells[index])
-    nb = nbformat.v4.new_notebook(cells=cells)
+    for cell in cells:
+        cell.pop("id", None)  # ids belong to format 4.5; the notebook run is 4.4
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat_minor = 4
+    nb.cells = cells
     nb.metadata["kernelspec"] = {
         "display_name": "Python 3",
         "language": "python",
