@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import nbformat
@@ -34,6 +36,17 @@ ANSWERS = {
     "one outcome's name": 'answer = "Penetration"',
 }
 MARKER = "LEAKMARK7f3a9c"
+SECRET = "IMPLSUPPORT_TEST_SECRET"
+# What a careless or hostile submission might try: write where it stands and in HOME, read
+# the trainer's environment.
+ESCAPE = f"""import os
+from pathlib import Path
+
+Path("escape-relative.txt").write_text("x")
+(Path.home() / "escape-home.txt").write_text("x")
+print("CWD", os.getcwd())
+print("HOME", os.environ["HOME"])
+print("SECRET", os.environ.get("{SECRET}"))"""
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -134,10 +147,8 @@ def graded(work, book, keys) -> dict[str, object]:
     shutil.copy2(learner_nb, subs / "unsolved.ipynb")
     raises = nbformat.read(learner_nb, as_version=4)
     raises.cells.insert(3, new_code_cell("1 / 0"))
+    raises.cells.insert(3, new_code_cell(ESCAPE))
     nbformat.write(raises, subs / "raises.ipynb")
-    loops = nbformat.read(learner_nb, as_version=4)
-    loops.cells.insert(3, new_code_cell("while True:\n    pass"))
-    nbformat.write(loops, subs / "loops.ipynb")
     (subs / "not_a_notebook.ipynb").write_text("print('hello')\n", encoding="utf-8")
     unknown = nbformat.read(learner_nb, as_version=4)
     unknown.metadata["implsupport"]["learner_edition"]["chapter"] = "99_no_such_chapter"
@@ -149,11 +160,13 @@ def graded(work, book, keys) -> dict[str, object]:
         nbformat.read(handout / "90_arithmetic.ipynb", as_version=4), {"": "answer = 5"}
     )
     nbformat.write(arithmetic, subs / "arithmetic.ipynb")
+    loops = nbformat.read(subs / "arithmetic.ipynb", as_version=4)
+    loops.cells.insert(2, new_code_cell("while True:\n    pass"))
+    nbformat.write(loops, subs / "loops.ipynb")
     names = [
         "solved",
         "unsolved",
         "raises",
-        "loops",
         "not_a_notebook",
         "unknown",
         "nameless",
@@ -161,11 +174,27 @@ def graded(work, book, keys) -> dict[str, object]:
     ]
     out = work / "graded"
     argv = ["course", "grade", *[str(subs / f"{n}.ipynb") for n in names]]
-    argv += ["--key", str(keys["key"]), "--out", str(out), "--timeout", "5", "--root", str(book)]
-    assert cli.main(argv) == 0
-    with open(out / "scores.csv", newline="", encoding="utf-8") as handle:
-        rows = {row["submission"].removesuffix(".ipynb"): row for row in csv.DictReader(handle)}
-    return {"out": out, "rows": rows, "subs": subs, "handout": handout}
+    argv += ["--key", str(keys["key"]), "--out", str(out), "--timeout", "120", "--root", str(book)]
+    os.environ[SECRET] = "s3cret"
+    try:
+        assert cli.main(argv) == 0
+    finally:
+        del os.environ[SECRET]
+    # A notebook that never ends, with a small time limit; the batch goes on after it.
+    out_loops = work / "graded-loops"
+    argv = ["course", "grade", str(subs / "loops.ipynb"), str(subs / "arithmetic.ipynb")]
+    argv += ["--key", str(keys["key"]), "--out", str(out_loops), "--timeout", "5"]
+    started = time.monotonic()
+    assert cli.main([*argv, "--root", str(book)]) == 0
+    elapsed = time.monotonic() - started
+    rows = {}
+    for folder in (out, out_loops):
+        with open(folder / "scores.csv", newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                rows[row["submission"].removesuffix(".ipynb") + ("" if folder == out else "2")] = (
+                    row
+                )
+    return {"out": out, "rows": rows, "subs": subs, "handout": handout, "loop_s": elapsed}
 
 
 def record_of(graded, name: str) -> Path:
@@ -223,8 +252,10 @@ def test_hostile_and_broken_submissions_each_get_a_clear_row(graded):
     rows = graded["rows"]
     assert rows["raises"]["status"] == "graded-with-errors"
     assert "ZeroDivisionError" in rows["raises"]["detail"]
-    assert rows["loops"]["status"] == "timeout" and rows["loops"]["passed"] == "False"
-    assert "time limit of 5 s" in rows["loops"]["detail"]
+    assert rows["loops2"]["status"] == "timeout" and rows["loops2"]["passed"] == "False"
+    assert "time limit of 5 s" in rows["loops2"]["detail"]
+    assert rows["arithmetic2"]["status"] == "graded"  # the batch went on
+    assert graded["loop_s"] < 60  # stopped, not left running
     assert rows["not_a_notebook"]["status"] == "invalid"
     assert "not a Jupyter notebook" in rows["not_a_notebook"]["detail"]
     assert rows["not_a_notebook"]["record"] == ""
@@ -233,8 +264,28 @@ def test_hostile_and_broken_submissions_each_get_a_clear_row(graded):
     assert rows["nameless"]["status"] == "no-learner" and rows["nameless"]["record"] == ""
     # Records only for notebooks that were run; one file per record, all distinct.
     made = sorted(p.name for p in (graded["out"] / "records").glob("*.json"))
-    expected = {r["record"] for r in rows.values() if r["record"]}
-    assert len(made) == len(expected) == 5
+    expected = {r["record"] for k, r in rows.items() if r["record"] and not k.endswith("2")}
+    assert len(made) == len(expected) == 4  # solved, unsolved, raises, arithmetic
+
+
+def test_submission_runs_in_a_temporary_home_without_the_trainers_environment(graded):
+    executed = nbformat.read(graded["out"] / "executed" / "raises.ipynb", as_version=4)
+    printed = "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    lines = dict(line.split(" ", 1) for line in printed.splitlines() if " " in line)
+    assert lines["SECRET"] == "None"
+    home, cwd = Path(lines["HOME"]), Path(lines["CWD"])
+    assert cwd.parent == home and home.name.startswith("implsupport-grade-")
+    assert not home.exists()  # the temporary folder is gone after grading
+    for folder in (ROOT, Path.cwd(), Path(os.environ.get("HOME", "/nonexistent"))):
+        assert not (folder / "escape-relative.txt").exists()
+        assert not (folder / "escape-home.txt").exists()
+    # the trainer's checks ran in the executed copy, after the learner's error
+    assert sum("trainer_check" in c.source for c in executed.cells) == 3
 
 
 def test_chapter_without_trainer_checks_is_graded_on_its_self_checks(graded):
@@ -251,7 +302,7 @@ def test_chapter_without_trainer_checks_is_graded_on_its_self_checks(graded):
 
 
 def test_learner_given_on_the_command_line(graded, book, keys, work, capsys):
-    nameless = graded["subs"] / "nameless.ipynb"
+    nameless = graded["subs"] / "arithmetic.ipynb"  # --learner overrides the metadata
     out = work / "graded-one"
     base = ["course", "grade", "--key", keys["key"], "--root", book, "--timeout", "60"]
     two = [*base, "--out", out, "--learner", "Grace Hopper", nameless, nameless]

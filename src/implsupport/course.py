@@ -900,8 +900,8 @@ def _grade_one(
     root: Path,
     timeout: float,
     pass_threshold: float,
-) -> tuple[GradeResult, dict[str, Any] | None]:
-    """Grade one submission; return its result and the record to sign (None if no record)."""
+) -> tuple[GradeResult, dict[str, Any] | None, nbformat.NotebookNode | None]:
+    """Grade one submission: its result, the record to sign and the notebook as run (or None)."""
     name = path.name
     try:
         payload = path.read_bytes()
@@ -911,37 +911,50 @@ def _grade_one(
         _check_structure(submission)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return GradeResult(name, "invalid", detail=f"not a Jupyter notebook: {reason}"), None
+        return GradeResult(name, "invalid", detail=f"not a Jupyter notebook: {reason}"), None, None
     meta = submission.metadata.get("implsupport") or {}
     edition = meta.get(EDITION_KEY) if isinstance(meta, dict) else None
     edition = edition if isinstance(edition, dict) else {}
     chapter_id = str(edition.get("chapter") or path.stem)
     if chapter_id not in chapters:
-        return GradeResult(
-            name,
-            "unknown-chapter",
-            chapter=chapter_id,
-            detail=f"no chapter {chapter_id!r} in the trainer's copy of the book",
-        ), None
+        return (
+            GradeResult(
+                name,
+                "unknown-chapter",
+                chapter=chapter_id,
+                detail=f"no chapter {chapter_id!r} in the trainer's copy of the book",
+            ),
+            None,
+            None,
+        )
     who = learner or edition.get("learner")
     try:
         who = _check_learner(who if isinstance(who, str) else None)
     except ValueError as exc:
-        return GradeResult(name, "no-learner", chapter=chapter_id, detail=str(exc)), None
+        return GradeResult(name, "no-learner", chapter=chapter_id, detail=str(exc)), None, None
     if not who:
-        return GradeResult(
-            name,
-            "no-learner",
-            chapter=chapter_id,
-            detail="the notebook names no learner; grade it alone with --learner NAME",
-        ), None
+        return (
+            GradeResult(
+                name,
+                "no-learner",
+                chapter=chapter_id,
+                detail="the notebook names no learner; grade it alone with --learner NAME",
+            ),
+            None,
+            None,
+        )
     chapter = chapters[chapter_id]
     source = _read_notebook(chapter.path)
     checks = trainer_checks(source)
     if not checks:
-        return GradeResult(
-            name, "no-checks", who, chapter_id, detail="the chapter has no checks to apply"
-        ), None
+        return (
+            GradeResult(
+                name, "no-checks", who, chapter_id, detail="the chapter has no checks to apply"
+            ),
+            None,
+            None,
+            None,
+        )
     nb, placed, missing = _prepare(submission, checks)
     with tempfile.TemporaryDirectory(prefix="implsupport-grade-") as tmp:
         work = Path(tmp)
@@ -999,7 +1012,7 @@ def _grade_one(
     result = GradeResult(
         name, status, who, chapter_id, score, max_score, passed, detail, checks=tuple(results)
     )
-    return result, record
+    return result, record, nb
 
 
 def grade(
@@ -1013,6 +1026,9 @@ def grade(
     root: str | os.PathLike[str] | None = None,
 ) -> GradeReport:
     """Grade submitted notebooks; write ``out_dir/scores.csv`` and signed ``records/*.json``.
+
+    The notebooks as run (with the checks and their outputs) are kept in ``out_dir/executed/``
+    so the trainer can see what each learner's code did.
 
     Each submission runs in a fresh kernel in its own temporary folder (its working directory
     and HOME), with a time limit of ``timeout`` seconds for the whole notebook, and with the
@@ -1043,7 +1059,7 @@ def grade(
     (out / "records").mkdir(parents=True, exist_ok=True)
     results = []
     for path in paths:
-        result, record = _grade_one(
+        result, record, executed = _grade_one(
             path,
             learner=learner,
             chapters=chapters,
@@ -1059,6 +1075,13 @@ def grade(
                 target = out / "records" / f"{stem}-{counter}.json"
             records.write_record(records.sign_record(record, key), target)
             result = dataclasses.replace(result, record=str(target.relative_to(out)))
+        if executed is not None:  # the notebook as run, checks included, for the trainer
+            (out / "executed").mkdir(exist_ok=True)
+            ran, counter = out / "executed" / path.name, 1
+            while ran.exists():
+                counter += 1
+                ran = out / "executed" / f"{path.stem}-{counter}.ipynb"
+            nbformat.write(executed, ran)
         results.append(result)
     report = GradeReport(tuple(results), scores_path, float(pass_threshold))
     scores_path.write_bytes(datasets.csv_bytes(report.to_frame()))
