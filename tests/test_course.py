@@ -509,6 +509,15 @@ def test_learner_site_holds_no_solution_anywhere(marked_book, work):
     assert files_with_marker(out) == []
 
 
+def test_learner_site_refuses_a_folder_in_use(work, capsys):
+    used = work / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine", encoding="utf-8")
+    code, _, err = run(capsys, "course", "site", "--out", used)
+    assert code == 2 and "not empty" in err
+    assert [p.name for p in used.iterdir()] == ["keep.txt"]
+
+
 def test_strip_solutions_edge_cases():
     nb = new_notebook(
         cells=[

@@ -106,7 +106,11 @@ def _course_assign(args: argparse.Namespace) -> int:
 def _course_site(args: argparse.Namespace) -> int:
     from . import course
 
-    html = course.build_learner_site(args.out, args.root)
+    try:
+        html = course.build_learner_site(args.out, args.root)
+    except RuntimeError as exc:  # the build itself failed: not a usage mistake
+        print(f"implsupport: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"the learner edition of the site is at {html / 'index.html'}")
     return EXIT_OK
 

@@ -460,6 +460,8 @@ def assign(
     Chapters are given by file stem or path. Nothing is written if any chapter is unknown,
     malformed, or would overwrite an existing file.
     """
+    if isinstance(chapters, str | os.PathLike):
+        raise TypeError("chapters: expected a list of chapters, found a single string or path")
     if not chapters:
         raise ValueError("chapters: give at least one chapter")
     learner = _check_learner(learner)
@@ -1036,6 +1038,8 @@ def grade(
     each exercise. A notebook that raises, runs too long, is not a notebook, names an unknown
     chapter or no learner gets its own row in the score table; the batch always finishes.
     """
+    if isinstance(submissions, str | os.PathLike):
+        raise TypeError("submissions: expected a list of paths, found a single string or path")
     if not submissions:
         raise ValueError("submissions: give at least one notebook")
     if learner is not None and len(submissions) > 1:
