@@ -6,7 +6,8 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/nul
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test lint data-check serve clean bench lock execute pdf
+
+.PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -48,6 +49,9 @@ execute: $(READY)  ## run one chapter top to bottom in a fresh kernel and save i
 
 pdf: $(READY)  ## print the whole book to _build/pdf/book.pdf (SOLUTIONS=no leaves solutions out)
 	$(BIN)/python tools/make_pdf.py $(if $(filter no,$(SOLUTIONS)),--no-solutions)
+learner-book: $(READY)  ## build the learner edition of the site (no solutions) into _build/learner
+	rm -rf _build/learner
+	$(BIN)/implsupport course site --out _build/learner
 
 serve: book  ## preview the built site at http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
