@@ -6,7 +6,6 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/nul
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-
 .PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book
 
 help:  ## list the verbs
@@ -65,7 +64,6 @@ lock: $(READY)  ## re-resolve requirements.lock from pyproject.toml (needs the p
 
 clean:  ## remove the build folder and the environment
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache
-
 .PHONY: bench-power
 bench-power: $(READY)  ## time simulated power (10,000 replications) against loops of statsmodels fits
 	$(BIN)/python tools/bench_power.py
