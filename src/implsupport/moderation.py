@@ -198,7 +198,7 @@ def _design(
         columns = [c for c in used if frame[c].isna().any()]
         raise ValueError(
             f"{n_dropped} of {len(frame)} rows have missing values (in columns {columns}); "
-            "drop them first or allow dropping"
+            'drop them first, or pass missing="drop" (on the command line: leave out --no-drop)'
         )
     keep = ~incomplete
     data = {c: v[keep] for c, v in numeric.items()}
