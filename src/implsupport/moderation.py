@@ -591,7 +591,7 @@ class _Probing:
         flags: tuple[bool, bool] | None = None
         if a != 0 and disc > 0:
             roots = sorted(((-b - math.sqrt(disc)) / (2 * a), (-b + math.sqrt(disc)) / (2 * a)))
-            bounds = (roots[0] + shift, roots[1] + shift)
+            bounds = (float(roots[0] + shift), float(roots[1] + shift))
             region = "outside" if a < 0 else "between"
             flags = tuple(bool(v < lo_r or v > hi_r) for v in bounds)  # type: ignore[assignment]
         else:
