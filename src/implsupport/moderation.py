@@ -661,6 +661,15 @@ class _Probing:
                     ax.axvline(
                         bound, color=plotting.PALETTE["vermillion"], linestyle="--", linewidth=1
                     )
+        for start, stop in ((grid[0], lo_r), (hi_r, grid[-1])):
+            ax.axvspan(
+                start,
+                stop,
+                color="0.92",
+                zorder=0,
+                linewidth=0,
+                label="outside the observed range" if start == grid[0] else None,
+            )
         ymin = ax.get_ylim()[0]
         ax.plot(
             [lo_r, hi_r],
@@ -708,11 +717,11 @@ class _Probing:
                 label=f"{self.moderator} = {wv:.3g} ({label})",
             )
         ax.set_xlabel(self.predictor)
-        ax.set_ylabel(self._predicted_label)
+        ax.set_ylabel(self._predicted_label.format(outcome=self.outcome))
         ax.legend(loc="best", fontsize=9)
         return fig
 
-    _predicted_label = "predicted outcome"
+    _predicted_label = "predicted {outcome}"
     _predictor_range: tuple[float, float] = (0.0, 1.0)
     _covariate_means: Mapping[str, float] = field(default_factory=dict)
 
@@ -1208,7 +1217,7 @@ class LogisticModerationResult(_Probing):
     _predictor_range: tuple[float, float] = (0.0, 1.0)
     _covariate_means: Mapping[str, float] = field(default_factory=dict)
     _effect_scale = "log-odds"
-    _predicted_label = "predicted log-odds of the outcome"
+    _predicted_label = "predicted log-odds that {outcome} = 1"
 
     CAVEAT = (
         "Conditional effects are on the log-odds scale. On the probability scale the "
