@@ -158,6 +158,17 @@ def test_missing_values_are_dropped_and_counted(tmp_path, capsys):
     assert err.count("\n") == 1 and "2 of 211 rows have missing values" in err
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1"])
+def test_spreadsheet_encodings_are_read(tmp_path, capsys, encoding):
+    frame = pd.read_csv(DISASTER)
+    frame["note"] = "café"  # a non-ASCII text column that is not analysed
+    path = tmp_path / "excel.csv"
+    frame.to_csv(path, index=False, encoding=encoding)
+    code, out, err = run([path, *BASE, "--json"], capsys)
+    assert code == 0 and err == ""
+    assert json.loads(out)["r2"] == pytest.approx(0.2463, abs=5e-5)
+
+
 def _write(tmp_path, name, frame):
     path = tmp_path / name
     frame.to_csv(path, index=False)
@@ -180,7 +191,7 @@ BASE = ["--outcome", "justify", "--predictor", "frame", "--moderator", "skeptic"
         (
             lambda d, t: _raw(t / "binary.csv", b"\xff\xfe\x00garbage"),
             [],
-            "cannot be read as a CSV file",
+            "cannot be read as a CSV file (it contains binary data)",
         ),
         (
             lambda d, t: _raw(t / "empty.csv", b""),

@@ -78,10 +78,23 @@ def _read_csv(path: str):
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a folder, not a CSV file")
     try:
-        frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        detail = " ".join(str(exc).split())
-        raise UsageError(f"{path}: cannot be read as a CSV file ({detail})") from exc
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from exc
+    if b"\x00" in head:
+        raise UsageError(f"{path}: cannot be read as a CSV file (it contains binary data)")
+    # UTF-8 (with or without a byte-order mark) first; files saved by spreadsheet programs in
+    # a Western single-byte encoding are read as Latin-1 rather than refused.
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            frame = pd.read_csv(path, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            detail = " ".join(str(exc).split())
+            raise UsageError(f"{path}: cannot be read as a CSV file ({detail})") from exc
     if frame.empty:
         raise UsageError(f"{path}: the file has no data rows")
     return frame
@@ -173,7 +186,8 @@ def _add_moderation_commands(sub: argparse._SubParsersAction) -> None:
         default="meansd",
         metavar="meansd|percentiles|v1,v2,...",
         help="moderator values for conditional effects: mean and +/- 1 SD (default), "
-        "16th/50th/84th percentiles ((n+1)p definition, as PROCESS), or given values",
+        "16th/50th/84th percentiles ((n+1)p definition, as PROCESS), or given values "
+        "(write negative values as --probe=-1,0,1)",
     )
     cmd.add_argument(
         "--fdr",

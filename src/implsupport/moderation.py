@@ -780,8 +780,6 @@ class ModerationResult(_Probing):
     mse: float = math.nan
     model_test: Mapping[str, float] = field(default_factory=dict)
     r2_change: R2Change | None = None
-    _predictor_range: tuple[float, float] = (0.0, 1.0)
-    _covariate_means: Mapping[str, float] = field(default_factory=dict)
 
     def report(self, at: str | Sequence[float] = "meansd", fdr: bool = False) -> str:
         """A PROCESS-style text report: model, coefficients, R² change, probes, JN."""
@@ -1098,8 +1096,6 @@ class MultilevelModerationResult(_Probing):
     fit_warnings: tuple[str, ...] = ()
     variance_components: pd.Series | None = None
     loglike: float = math.nan
-    _predictor_range: tuple[float, float] = (0.0, 1.0)
-    _covariate_means: Mapping[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         status = "converged" if self.converged else "DID NOT CONVERGE"
@@ -1214,8 +1210,6 @@ class LogisticModerationResult(_Probing):
     interaction_lr_test: Mapping[str, float] = field(default_factory=dict)
     converged: bool = False
     fit_warnings: tuple[str, ...] = ()
-    _predictor_range: tuple[float, float] = (0.0, 1.0)
-    _covariate_means: Mapping[str, float] = field(default_factory=dict)
     _effect_scale = "log-odds"
     _predicted_label = "predicted log-odds that {outcome} = 1"
 
