@@ -374,6 +374,10 @@ def test_multilevel_recovers_the_fixed_interaction():
     assert fit.variance_components["residual SD"] == pytest.approx(truth["residual_sd"], abs=0.5)
     assert fit.n_groups == 150
     assert "z tests" in repr(fit)
+    probes = fit.conditional_effects([0.0, 1.0]).table
+    assert "z" in probes.columns
+    assert probes["effect"].iloc[1] == pytest.approx(fit.params["hours_c"] + b3)
+    assert fit.johnson_neyman().critical_value == pytest.approx(stats.norm.ppf(0.975))
 
 
 def test_multilevel_random_slope_reports_its_components():

@@ -77,8 +77,11 @@ def test_json_matches_independent_computation(messy, capsys, se):
         assert row["ci_low"] == pytest.approx(beta[i] - crit * se_[i], rel=1e-9)
         assert row["ci_high"] == pytest.approx(beta[i] + crit * se_[i], rel=1e-9)
     assert result["r2"] == pytest.approx(0.2463, abs=5e-5)
-    assert result["r2_change"]["r2_change"] == pytest.approx(0.0482, abs=5e-5)
-    assert {"F", "df1", "df2", "p"} <= set(result["r2_change"])
+    assert result["r2_change"] == pytest.approx(0.0482, abs=5e-5)
+    assert {"F", "df1", "df2", "p"} <= set(result["r2_change_test"])
+    t_int = beta[3] / se_[3]
+    assert result["r2_change_test"]["F"] == pytest.approx(t_int**2, rel=1e-9)  # F(1, df) = t²
+    assert result["r2_change_test"]["p"] == pytest.approx(2 * stats.t.sf(abs(t_int), df), rel=1e-7)
     # simple slopes at w = 2 and 5
     for row, w0 in zip(result["conditional_effects"], [2.0, 5.0], strict=True):
         g = np.array([0, 1, 0, w0])

@@ -54,7 +54,9 @@ JSON report (``implsupport moderation ... --json``)
 - ``coefficients``: by term (``constant``, the predictor, the moderator, ``"X:W"``, covariates),
   each with ``estimate``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high``;
 - ``r2``, ``mse``, ``model_test`` (``F``, ``df1``, ``df2``, ``p``);
-- ``r2_change``: ``r2_change``, ``F``, ``df1``, ``df2``, ``p`` for the interaction;
+- ``r2_change``: the R² change due to the interaction (a number), and ``r2_change_test``: its
+  F test, ``F``, ``df1``, ``df2``, ``p`` and ``robust`` (True when the F is the
+  heteroskedasticity-consistent Wald test);
 - ``conditional_effects``: a list of ``moderator_value``, ``label``, ``effect``, ``se``, ``t``,
   ``p``, ``ci_low``, ``ci_high``, ``outside_range``;
 - ``johnson_neyman``: ``bounds`` (two numbers, or null when no bounds exist),
@@ -853,8 +855,8 @@ class ModerationResult(_Probing):
                 "r2": self.r2,
                 "mse": self.mse,
                 "model_test": dict(self.model_test),
-                "r2_change": {
-                    "r2_change": rc.r2_change,
+                "r2_change": rc.r2_change,
+                "r2_change_test": {
                     "F": rc.F,
                     "df1": rc.df1,
                     "df2": rc.df2,
