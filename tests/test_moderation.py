@@ -411,6 +411,14 @@ def test_logistic_recovers_log_odds_interaction():
     assert fit.interaction_lr_test["p"] < 1e-6
     assert "probability scale" in repr(fit)
     assert fit.odds_ratios.loc["x", "odds_ratio"] == pytest.approx(np.exp(fit.params["x"]))
+    probabilities = fit.predicted_probabilities([0.0, 2.0], at=[-1.0, 1.0])
+    b = fit.params.to_numpy()
+    by_hand = [
+        1 / (1 + np.exp(-(b[0] + b[1] * x + b[2] * w + b[3] * x * w)))
+        for w in (-1.0, 1.0)
+        for x in (0.0, 2.0)
+    ]
+    np.testing.assert_allclose(probabilities["probability"], by_hand, rtol=1e-12)
 
 
 def test_logistic_refuses_non_binary_outcome(disaster):

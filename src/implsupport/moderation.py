@@ -1226,6 +1226,40 @@ class LogisticModerationResult(_Probing):
         table = self.coefficients[["estimate", "ci_low", "ci_high"]]
         return np.exp(table).rename(columns={"estimate": "odds_ratio"})
 
+    def predicted_probabilities(
+        self, predictor_values: Sequence[float], at: str | Sequence[float] = "meansd"
+    ) -> pd.DataFrame:
+        """Predicted probability that the outcome is 1, at each predictor value (original
+        scale) and each probe value of the moderator, covariates at their means.
+
+        Differences between rows show the effect of x on the probability scale, which depends
+        on where a unit sits on the logistic curve and so is not summarised by b3."""
+        probes = probe_values(self.moderator_observed, at)
+        xs = np.asarray(predictor_values, dtype=float)
+        cx, cw = self.centering[self.predictor], self.centering[self.moderator]
+        base = self.params[INTERCEPT] + sum(
+            self.params[c] * m for c, m in self._covariate_means.items()
+        )
+        rows = []
+        for label, wv in probes.items():
+            xc, wc = xs - cx, wv - cw
+            eta = (
+                base
+                + self.params[self.predictor] * xc
+                + self.params[self.moderator] * wc
+                + self.params[self.interaction] * xc * wc
+            )
+            for xv, prob in zip(xs, 1 / (1 + np.exp(-eta)), strict=True):
+                rows.append(
+                    {
+                        "label": label,
+                        "moderator_value": wv,
+                        "predictor_value": xv,
+                        "probability": prob,
+                    }
+                )
+        return pd.DataFrame(rows)
+
     def __repr__(self) -> str:
         lr = self.interaction_lr_test
         return (
