@@ -2,8 +2,12 @@
 
 One module per idea, each importable on its own: ``data`` (validated datasets),
 ``plotting`` (house style and figures with alt text), ``exercises`` (self-checks for
-learners), ``cli`` (the ``implsupport`` command), ``cases`` (CFIR ratings and QCA) and
-``sustainment`` (survival, a simulated funding round and the referral pipeline).
+learners), ``cli`` (the ``implsupport`` command), ``moderation`` (simple slopes,
+Johnson–Neyman bounds, multilevel and logistic moderation), ``power`` (power for interactions),
+``diffusion`` and ``careers`` (push, pull and co-creation), ``cases`` (CFIR ratings and QCA),
+``sustainment`` (survival, a simulated funding round and the referral pipeline), ``course``
+and ``records`` (assigning, grading and signed completion records) and ``website`` (the built
+site in a browser).
 """
 
 __version__ = "0.1.0"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -31,6 +33,47 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# ---- reading researchers' files ------------------------------------------------------
+
+
+def _read_csv(
+    path: str, dtype: dict[str, Any] | None = None, *, only_blank_is_missing: bool = False
+):
+    """Read a researcher's CSV; any failure becomes a one-line UsageError naming the file.
+
+    ``only_blank_is_missing`` keeps text such as "NA" as written (for coded data), so that only
+    empty cells are missing values.
+    """
+    import pandas as pd
+
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a folder, not a CSV file")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from exc
+    if b"\x00" in head:
+        raise UsageError(f"{path}: cannot be read as a CSV file (it contains binary data)")
+    na_options = {"keep_default_na": False, "na_values": [""]} if only_blank_is_missing else {}
+    # UTF-8 (with or without a byte-order mark) first; files saved by spreadsheet programs in
+    # a Western single-byte encoding are read as Latin-1 rather than refused.
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            frame = pd.read_csv(path, encoding=encoding, dtype=dtype, **na_options)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            detail = " ".join(str(exc).split())
+            raise UsageError(f"{path}: cannot be read as a CSV file ({detail})") from exc
+    if frame.empty:
+        raise UsageError(f"{path}: the file has no data rows")
+    return frame
 
 
 # ---- implsupport data ------------------------------------------------------------------
@@ -253,17 +296,6 @@ def _add_power_commands(sub: argparse._SubParsersAction) -> None:
 # ---- implsupport diffusion / careers ---------------------------------------------------------
 
 
-def _read_csv(path: str) -> Any:
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
-
-
 def _column(frame: Any, name: str, path: str) -> Any:
     if name not in frame.columns:
         found = ", ".join(map(str, frame.columns))
@@ -327,17 +359,6 @@ def _add_careers_commands(sub: argparse._SubParsersAction) -> None:
 # ---- implsupport cases -----------------------------------------------------------------
 
 
-def _read_csv(path: str, dtype: dict[str, type] | None = None):
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=dtype)
-    except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not a readable CSV file ({exc})") from exc
-
-
 def _names(text: str, what: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -373,7 +394,7 @@ def _cases_qca(args: argparse.Namespace) -> int:
 def _cases_ratings(args: argparse.Namespace) -> int:
     from . import cases
 
-    frame = _read_csv(args.file, dtype={"rating": str})  # keep "+1" as written
+    frame = _read_csv(args.file, dtype={"rating": str}, only_blank_is_missing=True)  # "+1", "M"
     matrix = cases.rate_matrix(
         frame,
         order=_names(args.order, "--order"),
@@ -649,6 +670,114 @@ def _add_course_commands(sub: argparse._SubParsersAction) -> None:
     cmd.set_defaults(func=_course_certificate)
 
 
+# ---- implsupport moderation --------------------------------------------------------------
+
+
+def _parse_probe(text: str) -> str | list[float]:
+    if text.lower() in ("meansd", "percentiles"):
+        return text.lower()
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(
+            f"--probe must be 'meansd', 'percentiles' or numbers separated by commas; got {text!r}"
+        )
+    return values
+
+
+def _moderation(args: argparse.Namespace) -> int:
+    from . import moderation
+
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha must be strictly between 0 and 1; got {args.alpha:g}")
+    probe = _parse_probe(args.probe)
+    covariates = (
+        [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
+    )
+    frame = _read_csv(args.data)
+    result = moderation.fit_moderation(
+        frame,
+        args.outcome,
+        args.predictor,
+        args.moderator,
+        covariates=covariates,
+        se=args.se,
+        center=args.center,
+        alpha=args.alpha,
+        missing="raise" if args.no_drop else "drop",
+    )
+    # Everything is computed before anything is printed, so a failure prints nothing.
+    if args.json:
+        output = json.dumps(result.to_dict(at=probe, fdr=args.fdr), indent=2, allow_nan=False)
+    else:
+        output = result.report(at=probe, fdr=args.fdr)
+    if result.n_dropped:
+        print(
+            f"implsupport: note: {result.n_dropped} of {result.n + result.n_dropped} rows had "
+            f"missing values in the analysed columns and were dropped (use --no-drop to refuse)",
+            file=sys.stderr,
+        )
+    print(output)
+    return EXIT_OK
+
+
+def _add_moderation_commands(sub: argparse._SubParsersAction) -> None:
+    text = (
+        "moderation analysis (PROCESS model 1): Y ~ X * W by OLS, with conditional effects "
+        "and Johnson-Neyman bounds"
+    )
+    cmd = sub.add_parser(
+        "moderation",
+        help=text,
+        description=text
+        + ". Only the named columns are used; other columns may hold anything. Inference is t "
+        "on the residual df for every --se. JSON keys are documented in implsupport.moderation.",
+    )
+    cmd.add_argument("data", metavar="DATA.csv", help="a CSV file with a header row")
+    cmd.add_argument("--outcome", required=True, metavar="Y", help="outcome column")
+    cmd.add_argument("--predictor", required=True, metavar="X", help="focal predictor column")
+    cmd.add_argument("--moderator", required=True, metavar="W", help="moderator column")
+    cmd.add_argument("--covariates", metavar="A,B", help="covariate columns, comma-separated")
+    cmd.add_argument(
+        "--se",
+        choices=["classical", "hc0", "hc1", "hc2", "hc3"],
+        default="classical",
+        type=str.lower,
+        help="standard errors: classical (default) or heteroskedasticity-consistent HC0-HC3",
+    )
+    cmd.add_argument(
+        "--center",
+        choices=["none", "moderator", "both"],
+        default="none",
+        type=str.lower,
+        help="mean-centre nothing (default), the moderator, or predictor and moderator",
+    )
+    cmd.add_argument(
+        "--probe",
+        default="meansd",
+        metavar="meansd|percentiles|v1,v2,...",
+        help="moderator values for conditional effects: mean and +/- 1 SD (default), "
+        "16th/50th/84th percentiles ((n+1)p definition, as PROCESS), or given values "
+        "(write negative values as --probe=-1,0,1)",
+    )
+    cmd.add_argument(
+        "--fdr",
+        action="store_true",
+        help="Johnson-Neyman with the false-discovery-rate adjusted critical t "
+        "(Esarey & Sumner 2018)",
+    )
+    cmd.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    cmd.add_argument(
+        "--no-drop",
+        action="store_true",
+        help="refuse rows with missing values instead of dropping them",
+    )
+    cmd.add_argument("--json", action="store_true", help="print JSON instead of the text report")
+    cmd.set_defaults(func=_moderation)
+
+
 #: Each function adds one subject's subcommands to the top-level parser.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_data_commands,
@@ -658,6 +787,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_cases_commands,
     _add_sustainment_commands,
     _add_course_commands,
+    _add_moderation_commands,
 ]
 
 
