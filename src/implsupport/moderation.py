@@ -895,6 +895,29 @@ def _wald_f(params: np.ndarray, cov: np.ndarray, rows: list[int]) -> float:
     return float(b @ np.linalg.solve(V, b) / len(rows))
 
 
+def _shared_fields(
+    outcome: str,
+    predictor: str,
+    moderator: str,
+    covariates: Sequence[str] | str,
+    center: str,
+    design: Any,
+    alpha: float,
+) -> dict[str, Any]:
+    """The fields every moderation result records about the model and its data."""
+    return {
+        "outcome": outcome,
+        "predictor": predictor,
+        "moderator": moderator,
+        "covariates": (covariates,) if isinstance(covariates, str) else tuple(covariates),
+        "center": center.lower(),
+        "centering": dict(design.centering),
+        "alpha": alpha,
+        "n": len(design.y),
+        "n_dropped": design.n_dropped,
+    }
+
+
 def fit_moderation(
     frame: pd.DataFrame,
     outcome: str,
@@ -944,15 +967,7 @@ def fit_moderation(
         f_change = _wald_f(params.to_numpy(), cov.to_numpy(), [k])
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return ModerationResult(
-        outcome=outcome,
-        predictor=predictor,
-        moderator=moderator,
-        covariates=tuple(covariates) if not isinstance(covariates, str) else (covariates,),
-        center=center.lower(),
-        centering=dict(design.centering),
-        alpha=alpha,
-        n=len(design.y),
-        n_dropped=design.n_dropped,
+        **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
         params=params,
         cov=cov,
         df_resid=df_resid,
@@ -1171,15 +1186,7 @@ def fit_multilevel_moderation(
     components["residual SD"] = math.sqrt(fit.scale)
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return MultilevelModerationResult(
-        outcome=outcome,
-        predictor=predictor,
-        moderator=moderator,
-        covariates=tuple(covariates) if not isinstance(covariates, str) else (covariates,),
-        center=center.lower(),
-        centering=dict(design.centering),
-        alpha=alpha,
-        n=len(design.y),
-        n_dropped=design.n_dropped,
+        **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
         params=params,
         cov=cov,
         df_resid=None,
@@ -1311,15 +1318,7 @@ def fit_logistic_moderation(
     chi2 = float(2 * (fit.llf - reduced.llf))
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return LogisticModerationResult(
-        outcome=outcome,
-        predictor=predictor,
-        moderator=moderator,
-        covariates=tuple(covariates) if not isinstance(covariates, str) else (covariates,),
-        center=center.lower(),
-        centering=dict(design.centering),
-        alpha=alpha,
-        n=len(design.y),
-        n_dropped=design.n_dropped,
+        **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
         params=pd.Series(np.asarray(fit.params), index=X.columns),
         cov=pd.DataFrame(np.asarray(fit.cov_params()), index=X.columns, columns=X.columns),
         df_resid=None,
