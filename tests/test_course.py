@@ -433,6 +433,16 @@ def test_certificate_from_verified_records_only(graded, keys, work, capsys):
     assert code == 2 and "nothing to certify" in err and not bad_page.exists()
 
 
+def test_certificate_as_pdf(graded, keys, work, capsys):
+    pdf = work / "certificate.pdf"
+    solved = record_of(graded, "solved")
+    argv = ["course", "certificate", solved, "--public-key", keys["pub"], "--out", pdf]
+    assert run(capsys, *argv)[0] == 0
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5000
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "refusing to overwrite" in err
+
+
 # ---- learner editions and leaks --------------------------------------------------------
 
 

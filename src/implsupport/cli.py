@@ -662,11 +662,16 @@ def _add_course_commands(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--public-key", required=True, help="the trainer's public key (trainer.pub)")
     cmd.set_defaults(func=_course_verify)
 
-    text = "a printable HTML certificate from verified, passed records of one learner"
+    text = "a printable certificate (HTML, or PDF) from verified, passed records of one learner"
     cmd = course_sub.add_parser("certificate", help=text, description=text)
     cmd.add_argument("records", nargs="+", metavar="RECORD.json")
     cmd.add_argument("--public-key", required=True, help="the trainer's public key (trainer.pub)")
-    cmd.add_argument("--out", required=True, metavar="FILE.html", help="the certificate to write")
+    cmd.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.html|FILE.pdf",
+        help="the certificate to write; a .pdf name prints it with the system's Chromium",
+    )
     cmd.set_defaults(func=_course_certificate)
 
 

@@ -291,7 +291,10 @@ def certificate(
     public_key_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
 ) -> Path:
-    """Write a printable HTML certificate from verified, passed records of one learner.
+    """Write a printable certificate from verified, passed records of one learner.
+
+    The certificate is an HTML page, or a PDF printed from it with the system's Chromium when
+    ``out_path`` ends in ``.pdf``.
 
     Every record is verified first; if any is invalid, :class:`InvalidRecord` is raised and
     nothing is written. Records that verify but were not passed are left off the certificate.
@@ -344,6 +347,10 @@ def certificate(
         latest=html.escape(latest),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".pdf":
+        from .website import html_to_pdf
+
+        return html_to_pdf(page, out)
     with open(out, "x", encoding="utf-8") as handle:
         handle.write(page)
     return out

@@ -17,7 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM_ARGS", "PRINT_CSS", "find_chromium", "launch_chromium", "serve"]
+__all__ = [
+    "CHROMIUM_ARGS",
+    "PRINT_CSS",
+    "find_chromium",
+    "html_to_pdf",
+    "launch_chromium",
+    "serve",
+]
 
 #: Flags for headless Chromium on a machine with no network and no display.
 CHROMIUM_ARGS = [
@@ -83,3 +90,20 @@ def find_chromium() -> str:
 def launch_chromium(playwright: Any) -> Any:
     """A headless Chromium browser from a started ``sync_playwright()``."""
     return playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+
+
+def html_to_pdf(page_html: str, out: str | os.PathLike[str]) -> Path:
+    """Print a self-contained HTML page to an A4 PDF with headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    target = Path(out)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+        page.set_content(page_html, wait_until="load")
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=True, tagged=True)
+        browser.close()
+    with open(target, "xb") as handle:  # never overwrite
+        handle.write(pdf)
+    return target
