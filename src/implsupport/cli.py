@@ -812,6 +812,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader stopped early (as `| head` does): not an error
+        sys.stderr.close()
+        return EXIT_OK
     except (UsageError, ValueError, TypeError, OSError) as exc:
         # ValueError covers data.DataError and the argument checks of every public function.
         print(f"implsupport: error: {exc}", file=sys.stderr)
