@@ -9,7 +9,7 @@ CHECK  := _build/check
 .PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book
 
 help:  ## list the verbs
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # The environment: a virtual environment built from the lock file, rebuilt when it changes.
 $(READY): requirements.lock pyproject.toml
