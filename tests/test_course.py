@@ -195,7 +195,14 @@ def graded(work, book, keys) -> dict[str, object]:
                 rows[row["submission"].removesuffix(".ipynb") + ("" if folder == out else "2")] = (
                     row
                 )
-    return {"out": out, "rows": rows, "subs": subs, "handout": handout, "loop_s": elapsed}
+    return {
+        "out": out,
+        "rows": rows,
+        "subs": subs,
+        "handout": handout,
+        "loop_s": elapsed,
+        "book": book,
+    }
 
 
 def record_of(graded, name: str) -> Path:
@@ -224,7 +231,8 @@ def test_solved_notebook_passes_and_its_record_verifies(graded, keys, capsys):
     assert record["competencies"] == meta["competencies"]
     assert record["book_version"] == implsupport.__version__
     assert record["submission_sha256"] == hashlib.sha256(submitted).hexdigest()
-    assert record["chapter_sha256"] == hashlib.sha256(CHAPTER_PATH.read_bytes()).hexdigest()
+    graded_chapter = graded["book"] / "chapters" / f"{CHAPTER}.ipynb"  # the trainer's copy
+    assert record["chapter_sha256"] == hashlib.sha256(graded_chapter.read_bytes()).hexdigest()
     assert record["passed"] is True and record["pass_threshold"] == 0.8
     assert record["checks_derived_from_self_checks"] is False
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["graded_at"])
