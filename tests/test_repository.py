@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from implsupport import website
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 ALLOWED_CELL_METADATA = {"tags", "mystnb"}
@@ -22,14 +24,6 @@ def tracked_files() -> list[Path]:
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
     ).stdout.decode()
     return [ROOT / name for name in listing.split("\0") if name]
-
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
 
 
 def test_there_are_chapters() -> None:
@@ -96,7 +90,7 @@ def test_chapter_follows_the_conventions(path: Path) -> None:
 
 
 def test_toc_and_chapters_agree() -> None:
-    listed = toc_files()
+    listed = website.toc_files(ROOT)
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
     pages = {p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "chapters").iterdir()}

@@ -24,6 +24,7 @@ __all__ = [
     "html_to_pdf",
     "launch_chromium",
     "serve",
+    "toc_files",
 ]
 
 #: Flags for headless Chromium on a machine with no network and no display.
@@ -52,6 +53,14 @@ pre { white-space: pre-wrap !important; word-break: break-word; }
 
 #: Extra print style that removes exercise solutions.
 HIDE_SOLUTIONS_CSS = ".solution { display: none !important; }"
+
+
+def toc_files(root: str | os.PathLike[str]) -> list[str]:
+    """Every page of the book in table-of-contents order, as paths without suffix."""
+    import yaml
+
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

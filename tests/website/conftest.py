@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
 
 from implsupport import website
 
@@ -24,15 +23,11 @@ REPORTS = SITE.parents[1]  # _build/check: page weights and screenshots are writ
 
 def toc_pages() -> list[str]:
     """Every page in the table of contents, as its path in the built site."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [f"{name}.html" for name in files]
+    return [f"{name}.html" for name in website.toc_files(ROOT)]
 
 
 def chapter_notebooks() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [f for f in files if (ROOT / f"{f}.ipynb").exists()]
+    return [f for f in website.toc_files(ROOT) if (ROOT / f"{f}.ipynb").exists()]
 
 
 @pytest.fixture(scope="session")
