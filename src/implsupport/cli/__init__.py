@@ -1,0 +1,55 @@
+"""The ``implsupport`` command: the package's functions for researchers with their own files.
+
+A user's mistake (a missing file, a bad column, a value out of range) is reported as one line
+on stderr with exit status 2, never a traceback, and nothing is written. Each subject is a
+module of this package whose ``add_commands`` adds its subcommands; :data:`COMMANDS` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .. import __version__
+from . import careers, cases, course, data, diffusion, moderation, power, sustainment
+from .common import EXIT_OK, EXIT_USAGE, Parser, UsageError
+
+__all__ = ["UsageError", "build_parser", "main"]
+
+#: Each function adds one subject's subcommands to the top-level parser.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    data.add_commands,
+    power.add_commands,
+    diffusion.add_commands,
+    careers.add_commands,
+    cases.add_commands,
+    sustainment.add_commands,
+    course.add_commands,
+    moderation.add_commands,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="implsupport",
+        description="Analyses from the Implementation Support book, for your own data.",
+    )
+    parser.add_argument("--version", action="version", version=f"implsupport {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # the reader stopped early (as `| head` does): not an error
+        sys.stderr.close()
+        return EXIT_OK
+    except (UsageError, ValueError, TypeError, OSError) as exc:
+        # ValueError covers data.DataError and the argument checks of every public function.
+        print(f"implsupport: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,38 @@
+"""`implsupport data`: list and check the book's datasets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import data as datasets
+from .common import EXIT_OK, EXIT_USAGE, Parser
+
+
+def _data_list(args: argparse.Namespace) -> int:
+    table = datasets.list_resources(args.root)
+    print(table.to_string(index=False))
+    return EXIT_OK
+
+
+def _data_check(args: argparse.Namespace) -> int:
+    problems = datasets.check(args.root)
+    count = len(datasets.descriptor(args.root)["resources"])
+    if problems:
+        for problem in problems:
+            print(f"implsupport: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"all {count} datasets match their descriptor (schema and sha256)")
+    return EXIT_OK
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="list and check the book's datasets")
+    data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=Parser)
+    for name, func, text in (
+        ("list", _data_list, "list the datasets described in data/datapackage.json"),
+        ("check", _data_check, "validate every dataset's schema and sha256 checksum"),
+    ):
+        cmd = data_sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("--root", help="the book's folder or its data/ folder (default: found)")
+        cmd.set_defaults(func=func)
