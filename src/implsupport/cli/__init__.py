@@ -3,11 +3,19 @@
 A user's mistake (a missing file, a bad column, a value out of range) is reported as one line
 on stderr with exit status 2, never a traceback, and nothing is written. Each subject is a
 module of this package whose ``add_commands`` adds its subcommands; :data:`COMMANDS` lists them.
+
+For scripts, every command takes ``--json`` (see :func:`common.add_output_options`): one JSON
+object whose first keys are ``"schema"`` (:data:`common.JSON_SCHEMA`, now 1), ``"command"`` (for
+example ``"sustainment km"``) and ``"implsupport_version"``, followed by the command's own keys,
+which its ``--help`` lists. Counts are integers, and a value that cannot be computed is ``null``.
+Commands that draw take ``--plot FILE.svg|FILE.png``. A command computes everything first, then
+writes its figure, then prints, so a failure leaves no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -43,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window is opened
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,4 +1,5 @@
-"""What every subcommand shares: the usage error, the parser and reading a researcher's CSV."""
+"""What every subcommand shares: the usage error, the parser, reading a researcher's CSV, and
+the output options (`--json`, `--plot`, text tables) that make each command scriptable."""
 
 from __future__ import annotations
 
@@ -72,3 +73,188 @@ def name_list(text: str, what: str) -> list[str]:
     if not names:
         raise UsageError(f"{what}: give one or more names separated by commas")
     return names
+
+
+# ---- Output for scripts: --json, --plot and text tables ---------------------------------------
+
+#: Version of the JSON documents the commands print. It changes only when a key is removed or
+#: its meaning changes; new keys may be added within a version.
+JSON_SCHEMA = 1
+
+#: The suffixes --plot accepts, and the format each one means.
+FIGURE_FORMATS = {".svg": "svg", ".png": "png"}
+
+_JSON_HELP = (
+    "print one JSON object instead of the text report (schema {schema}: every document has "
+    "'schema', 'command' and 'implsupport_version'; counts are integers, a value that cannot "
+    "be computed is null)"
+)
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, plot: bool = False, *, fields: str | None = None
+) -> None:
+    """Add ``--json`` (and, with ``plot=True``, ``--plot FILE.svg|png``) to a subcommand.
+
+    ``fields`` describes the command's own JSON keys; it is added to the command's ``--help``
+    so that the schema is documented where a script's author looks for it.
+    """
+    parser.add_argument("--json", action="store_true", help=_JSON_HELP.format(schema=JSON_SCHEMA))
+    if plot:
+        parser.add_argument(
+            "--plot",
+            metavar="FILE.svg|FILE.png",
+            type=figure_path,
+            help="also draw the figure to FILE (SVG or PNG, chosen by the suffix); an existing "
+            "file is replaced only once the new figure is complete, and not at all on failure",
+        )
+    if fields:
+        schema = f"JSON keys (--json, schema {JSON_SCHEMA}): schema, command, " + (
+            f"implsupport_version, {fields}"
+        )
+        parser.epilog = f"{parser.epilog} {schema}" if parser.epilog else schema
+
+
+def figure_path(text: str) -> str:
+    """Check a --plot file name before anything is computed: suffix, folder, not a folder."""
+    suffix = os.path.splitext(text)[1].lower()
+    if suffix not in FIGURE_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"the figure's file name must end in .svg or .png; got {text!r}"
+        )
+    folder = os.path.dirname(text) or "."
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"no such folder for the figure: {folder}")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file name")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write to the folder {folder}")
+    return text
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as plain JSON: numpy and pandas scalars unwrapped, NaN and infinity as null.
+
+    Integers stay integers (a numpy ``int64`` becomes ``int``); floats are not rounded.
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_value(v) for v in value.tolist()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def frame_records(frame: Any) -> list[dict[str, Any]]:
+    """A table as a list of row objects, with JSON types (see :func:`json_value`)."""
+    return [json_value(row) for row in frame.to_dict(orient="records")]
+
+
+def json_text(command: str, payload: dict[str, Any]) -> str:
+    """The JSON document of ``command`` (e.g. ``"sustainment km"``), versioned."""
+    import json
+
+    from .. import __version__
+
+    head = {"schema": JSON_SCHEMA, "command": command, "implsupport_version": __version__}
+    clash = sorted(set(head) & set(payload))
+    if clash:
+        raise ValueError(f"payload keys {clash} are reserved for the document's header")
+    return json.dumps(json_value({**head, **payload}), indent=2, allow_nan=False)
+
+
+def emit_json(command: str, payload: dict[str, Any]) -> None:
+    """Print the JSON document of ``command``. Call it last, once everything is computed."""
+    print(json_text(command, payload))
+
+
+def save_figure(fig: Any, path: str) -> str:
+    """Write ``fig`` to ``path`` (.svg or .png) without ever leaving a partial file.
+
+    The figure goes to a temporary file in the same folder, which then replaces ``path`` in one
+    step: an existing file is kept if anything fails. SVG carries no date and fixed element ids,
+    so the same figure gives the same bytes. The figure is closed afterwards.
+    """
+    import tempfile
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    try:
+        fmt = FIGURE_FORMATS[os.path.splitext(path)[1].lower()]
+    except KeyError:
+        raise UsageError(f"the figure's file name must end in .svg or .png; got {path!r}") from None
+    folder = os.path.dirname(path) or "."
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".implsupport-", suffix="." + fmt)
+    try:
+        with os.fdopen(handle, "wb") as stream, mpl.rc_context({"svg.hashsalt": "implsupport"}):
+            fig.savefig(stream, format=fmt, metadata=metadata, bbox_inches="tight")
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def table_text(
+    frame: Any, digits: int | dict[str, int] = 4, *, index: bool = False, missing: str = "NA"
+) -> str:
+    """A table for the terminal: floats to a fixed number of decimals, integers as integers.
+
+    ``digits`` is one number of decimals for every float column, or a number per column (a
+    column not named gets 4). A missing value prints as ``missing``.
+    """
+    import pandas as pd
+
+    shown = frame.copy()
+    for name in shown.columns:
+        values = shown[name]
+        if pd.api.types.is_float_dtype(values) or pd.api.types.is_object_dtype(values):
+            places = digits.get(name, 4) if isinstance(digits, dict) else digits
+            shown[name] = [_cell(v, places, missing) for v in values]
+    return shown.to_string(index=index)
+
+
+def _cell(value: Any, places: int, missing: str) -> str:
+    import math
+
+    import numpy as np
+
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return missing
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        return f"{value:.{places}f}"
+    return str(value)
