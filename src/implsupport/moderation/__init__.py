@@ -1,0 +1,106 @@
+"""Moderation analysis: does the effect of a strategy depend on the relationship?
+
+A moderation model asks whether the effect of a focal predictor ``x`` (for example hours of
+coaching) on an outcome ``y`` (for example fidelity) changes with a moderator ``w`` (for
+example the quality of the practitioner–site relationship)::
+
+    y = b0 + b1*x + b2*w + b3*x*w (+ covariates) + e
+
+The conditional effect ("simple slope") of x at a value of w is ``theta(w) = b1 + b3*w`` with
+``Var(theta) = V11 + 2*w*V13 + w**2*V33`` (V is the coefficient covariance). This module fits
+the model, probes it the way Hayes' PROCESS (model 1) and the R package ``interactions`` do,
+and reports what each number means.
+
+What is here
+------------
+- :func:`fit_moderation`: OLS with classical or heteroskedasticity-consistent (HC0–HC3)
+  standard errors. Inference is **t on the residual degrees of freedom for every covariance
+  type**, as PROCESS and R's ``lmtest::coeftest(vcovHC(...))`` do (statsmodels would switch
+  robust covariances to z unless ``use_t=True``; it is passed here).
+- Centering (``center="none" | "moderator" | "both"``) changes the lower-order coefficients
+  (b0, b1, b2 become effects at the centring constants) but not the interaction b3, its test,
+  R² or any conditional effect, which are always reported on the **original** moderator scale.
+- :meth:`ModerationResult.conditional_effects`: simple slopes at mean ± 1 SD (SD with n − 1),
+  at the 16th, 50th and 84th percentiles, or at given values; values outside the observed
+  range of the moderator are flagged. Percentiles use the (n + 1)p definition, numpy
+  ``method="weibull"``, which is what PROCESS uses; numpy's and R's defaults (type 7) give
+  different values on the same data.
+- :meth:`ModerationResult.johnson_neyman`: Johnson–Neyman bounds from the closed-form quadratic
+  (both roots, whether significance lies between or outside them, bounds outside the observed
+  range flagged, the no-solution case said plainly), optionally with the false-discovery-rate
+  adjusted critical t of Esarey & Sumner (2018), see :func:`fdr_critical_value`.
+- :func:`compare_models`: three nested models (strategy only; relationship as a direct effect;
+  relationship as moderator) with R², ΔR², F tests, AIC and BIC.
+- :func:`fit_multilevel_moderation`: the same model with random intercepts (and optionally a
+  random slope of x) for a grouping column, by statsmodels MixedLM. Fixed effects are tested
+  with **z** (normal) statistics, as MixedLM reports them; convergence and warnings are
+  reported, not hidden.
+- :func:`fit_logistic_moderation`: a binary outcome by logistic regression. Conditional
+  effects are on the **log-odds** scale (z inference). On the probability scale the
+  interaction is not b3: the effect of x on a probability depends on every predictor's value,
+  so a significant b3 neither implies nor is implied by a significant interaction in
+  probabilities.
+- :func:`simulate_sites`: the book's SIMULATED multi-site dataset with known true parameters.
+
+Results are frozen dataclasses with a readable ``repr``, ``to_frame()`` and ``plot()``.
+
+JSON report (``implsupport moderation ... --json``)
+---------------------------------------------------
+:meth:`ModerationResult.to_dict` gives the keys the command line prints:
+
+- ``outcome``, ``predictor``, ``moderator``, ``covariates``, ``se`` (covariance type),
+  ``center``, ``centering`` (constants subtracted, by column), ``alpha``, ``n``,
+  ``n_dropped`` (rows dropped for missing values), ``df_resid``, ``inference`` (``"t"``);
+- ``coefficients``: by term (``constant``, the predictor, the moderator, ``"X:W"``, covariates),
+  each with ``estimate``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high``;
+- ``r2``, ``mse``, ``model_test`` (``F``, ``df1``, ``df2``, ``p``);
+- ``r2_change``: the R² change due to the interaction (a number), and ``r2_change_test``: its
+  F test, ``F``, ``df1``, ``df2``, ``p`` and ``robust`` (True when the F is the
+  heteroskedasticity-consistent Wald test);
+- ``conditional_effects``: a list of ``moderator_value``, ``label``, ``effect``, ``se``, ``t``,
+  ``p``, ``ci_low``, ``ci_high``, ``outside_range``;
+- ``johnson_neyman``: ``bounds`` (two numbers, or null when no bounds exist),
+  ``significant_region`` (``"between"``, ``"outside"``, ``"everywhere"`` or ``"nowhere"``),
+  ``bounds_outside_range`` (two booleans, or null), ``observed_range``, ``critical_t``,
+  ``fdr``, ``alpha``, ``description`` (one sentence in words).
+
+Numbers that do not exist (for example an HC3 standard error at a point of leverage 1) are
+``null``.
+
+Modules: ``ols`` (fit_moderation), ``probing`` (probe values, conditional effects),
+``johnson_neyman``, ``comparison`` (three nested models), ``multilevel``, ``logistic`` and
+``simulate`` (the simulated sites). Import public names from ``implsupport.moderation``.
+"""
+
+from __future__ import annotations
+
+from ._common import CENTER_OPTIONS as CENTER_OPTIONS
+from ._common import INTERCEPT as INTERCEPT
+from ._common import PROBE_OPTIONS as PROBE_OPTIONS
+from ._common import SE_TYPES
+from .comparison import ModelComparison, compare_models
+from .johnson_neyman import JohnsonNeyman, fdr_critical_value
+from .logistic import LogisticModerationResult, fit_logistic_moderation
+from .multilevel import MultilevelModerationResult, fit_multilevel_moderation
+from .ols import ModerationResult, R2Change, fit_moderation
+from .probing import ConditionalEffects, probe_values
+from .simulate import SITES_TRUE_PARAMETERS, simulate_sites
+
+__all__ = [
+    "SE_TYPES",
+    "SITES_TRUE_PARAMETERS",
+    "ConditionalEffects",
+    "JohnsonNeyman",
+    "LogisticModerationResult",
+    "ModelComparison",
+    "ModerationResult",
+    "MultilevelModerationResult",
+    "R2Change",
+    "compare_models",
+    "fdr_critical_value",
+    "fit_logistic_moderation",
+    "fit_moderation",
+    "fit_multilevel_moderation",
+    "probe_values",
+    "simulate_sites",
+]
