@@ -6,7 +6,8 @@ learners), ``cli`` (the ``implsupport`` command), ``moderation`` (simple slopes,
 Johnson–Neyman bounds, multilevel and logistic moderation), ``power`` (power for interactions),
 ``diffusion`` and ``careers`` (push, pull and co-creation), ``cases`` (CFIR ratings and QCA),
 ``sustainment`` (survival, a simulated funding round and the referral pipeline), ``course``
-and ``records`` (assigning, grading and signed completion records) and ``website`` (the built
+(handouts, grading, signed records and certificates; ``records`` keeps the
+record functions' old import path) and ``website`` (the built
 site in a browser).
 """
 
