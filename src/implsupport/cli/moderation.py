@@ -56,6 +56,8 @@ def _moderation(args: argparse.Namespace) -> int:
             f"missing values in the analysed columns and were dropped (use --no-drop to refuse)",
             file=sys.stderr,
         )
+    if result.se_note:
+        print(f"implsupport: note: {result.se_note}", file=sys.stderr)
     print(output)
     return EXIT_OK
 

@@ -49,6 +49,7 @@ JSON report (``implsupport moderation ... --json``)
 :meth:`ModerationResult.to_dict` gives the keys the command line prints:
 
 - ``outcome``, ``predictor``, ``moderator``, ``covariates``, ``se`` (covariance type),
+  ``se_note`` (why standard errors are missing, or null),
   ``center``, ``centering`` (constants subtracted, by column), ``alpha``, ``n``,
   ``n_dropped`` (rows dropped for missing values), ``df_resid``, ``inference`` (``"t"``);
 - ``coefficients``: by term (``constant``, the predictor, the moderator, ``"X:W"``, covariates),
@@ -60,12 +61,13 @@ JSON report (``implsupport moderation ... --json``)
 - ``conditional_effects``: a list of ``moderator_value``, ``label``, ``effect``, ``se``, ``t``,
   ``p``, ``ci_low``, ``ci_high``, ``outside_range``;
 - ``johnson_neyman``: ``bounds`` (two numbers, or null when no bounds exist),
-  ``significant_region`` (``"between"``, ``"outside"``, ``"everywhere"`` or ``"nowhere"``),
+  ``significant_region`` (``"between"``, ``"outside"``, ``"everywhere"``, ``"nowhere"``, or
+  ``"unavailable"`` when the standard errors do not exist; then ``note`` says why),
   ``bounds_outside_range`` (two booleans, or null), ``observed_range``, ``critical_t``,
   ``fdr``, ``alpha``, ``description`` (one sentence in words).
 
-Numbers that do not exist (for example an HC3 standard error at a point of leverage 1) are
-``null``.
+Numbers that do not exist (for example an HC3 standard error at a point of leverage 1, see
+:mod:`implsupport.moderation.least_squares`) are ``null``.
 
 Modules: ``ols`` (fit_moderation), ``probing`` (probe values, conditional effects),
 ``johnson_neyman``, ``comparison`` (three nested models), ``multilevel``, ``logistic`` and

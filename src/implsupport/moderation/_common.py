@@ -55,6 +55,7 @@ class _Design:
     n_dropped: int
     moderator_observed: np.ndarray
     groups: np.ndarray | None
+    row_numbers: np.ndarray | None = None  # 1-based data rows kept
 
 
 def _design(
@@ -143,7 +144,15 @@ def _design(
             "the design matrix is rank deficient: some columns are exact linear combinations "
             f"of others among {list(X.columns)}"
         )
-    return _Design(data[outcome], X, centering, n_dropped, data[moderator].copy(), groups)
+    return _Design(
+        data[outcome],
+        X,
+        centering,
+        n_dropped,
+        data[moderator].copy(),
+        groups,
+        np.flatnonzero(keep) + 1,
+    )
 
 
 def _fmt(value: float, digits: int = 4) -> str:

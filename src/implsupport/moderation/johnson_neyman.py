@@ -18,7 +18,8 @@ class JohnsonNeyman:
 
     ``bounds`` is ``(lower, upper)`` on the original moderator scale, or None when the
     quadratic has no real roots (then ``significant_region`` is ``"everywhere"`` or
-    ``"nowhere"``). ``significant_region`` is ``"outside"`` when the effect is significant
+    ``"nowhere"``), or when the standard errors do not exist (``"unavailable"``, with the
+    reason in ``note``). ``significant_region`` is ``"outside"`` when the effect is significant
     below the lower and above the upper bound (this happens exactly when the interaction
     itself is significant at the same critical value) and ``"between"`` when it is
     significant between them. ``bounds_outside_range`` flags each bound that lies outside the
@@ -38,6 +39,7 @@ class JohnsonNeyman:
     alpha: float
     fdr: bool
     quadratic: tuple[float, float, float] = field(repr=False)
+    note: str | None = None  # why nothing could be computed (region "unavailable")
 
     def describe(self) -> str:
         """One sentence in words."""
@@ -46,6 +48,13 @@ class JohnsonNeyman:
         crit = f"critical {self.statistic} = {self.critical_value:.4f}"
         crit += " (false-discovery-rate adjusted)" if self.fdr else ""
         rng = f"The observed range of {self.moderator} is [{lo_r:g}, {hi_r:g}]; {crit}."
+        if self.significant_region == "unavailable":
+            reason = f" {self.note}" if self.note else ""
+            return (
+                "Johnson–Neyman bounds cannot be computed: the standard errors of the "
+                f"conditional effect of {self.predictor} do not exist, so its significance is "
+                f"unknown at every value of {self.moderator}.{reason} {rng}"
+            )
         if self.bounds is None:
             where = "every" if self.significant_region == "everywhere" else "no"
             return (
@@ -89,11 +98,16 @@ class JohnsonNeyman:
                     list(self.bounds_outside_range) if self.bounds_outside_range else None
                 ),
                 "observed_range": list(self.observed_range),
-                "significant_intervals": [list(i) for i in self.significant_intervals],
+                "significant_intervals": (
+                    None
+                    if self.significant_region == "unavailable"
+                    else [list(i) for i in self.significant_intervals]
+                ),
                 "critical_t" if self.statistic == "t" else "critical_z": self.critical_value,
                 "fdr": self.fdr,
                 "alpha": self.alpha,
                 "description": self.describe(),
+                "note": self.note,
             }
         )
 

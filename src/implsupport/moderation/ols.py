@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -20,6 +19,7 @@ from ._common import (
     _fmt,
     _shared_fields,
 )
+from .least_squares import ols_fit, wald_f
 from .probing import _probe_rows, _Probing
 
 
@@ -75,6 +75,7 @@ class ModerationResult(_Probing):
             f"Sample size: {self.n}"
             + (f" ({self.n_dropped} rows with missing values dropped)" if self.n_dropped else ""),
             f"Standard errors: {self.se_type}; inference: t with {self.df_resid:g} residual df",
+            *([f"  NOTE: {self.se_note}"] if self.se_note else []),
             "Centering: " + (self.center if self.center == "none" else f"{self.center}: {centred}"),
             "",
             "Model summary",
@@ -82,7 +83,7 @@ class ModerationResult(_Probing):
             f"F({mt['df1']:g}, {mt['df2']:g}) = {_fmt(mt['F'])}   p = {_fmt(mt['p'], 6)}",
             "",
             "Coefficients",
-            coefs.round(4).to_string(),
+            coefs.round(4).to_string(na_rep="NA"),
             "",
             "Test of the interaction X*W (R2 change)",
             f"  R2 change = {_fmt(rc.r2_change)}   F({rc.df1}, {rc.df2:g}) = {_fmt(rc.F)}   "
@@ -110,6 +111,7 @@ class ModerationResult(_Probing):
                 "moderator": self.moderator,
                 "covariates": list(self.covariates),
                 "se": self.se_type,
+                "se_note": self.se_note,
                 "center": self.center,
                 "centering": dict(self.centering),
                 "alpha": self.alpha,
@@ -148,22 +150,6 @@ class ModerationResult(_Probing):
         )
 
 
-def _ols(y: np.ndarray, X: pd.DataFrame, se: str) -> Any:
-    import statsmodels.api as sm
-
-    model = sm.OLS(y, X)
-    if se == "classical":
-        return model.fit()
-    # use_t=True keeps t inference on the residual df (statsmodels would otherwise use z).
-    return model.fit(cov_type=se.upper(), use_t=True)
-
-
-def _wald_f(params: np.ndarray, cov: np.ndarray, rows: list[int]) -> float:
-    b = params[rows]
-    V = cov[np.ix_(rows, rows)]
-    return float(b @ np.linalg.solve(V, b) / len(rows))
-
-
 def fit_moderation(
     frame: pd.DataFrame,
     outcome: str,
@@ -197,20 +183,19 @@ def fit_moderation(
     se = _check_choice("se", se, SE_TYPES)
     design = _design(frame, outcome, predictor, moderator, covariates, center, missing)
     X = design.X
-    fit = _ols(design.y, X, se)
-    params = pd.Series(np.asarray(fit.params), index=X.columns)
-    cov = pd.DataFrame(np.asarray(fit.cov_params()), index=X.columns, columns=X.columns)
-    df_resid = float(fit.df_resid)
+    fit = ols_fit(design.y, X.to_numpy(), se, design.row_numbers)
+    params = pd.Series(fit.params, index=X.columns)
+    cov = pd.DataFrame(fit.cov, index=X.columns, columns=X.columns)
+    df_resid = fit.df_resid
     slopes = list(range(1, X.shape[1]))
-    model_f = _wald_f(params.to_numpy(), cov.to_numpy(), slopes)
+    model_f = wald_f(fit.params, fit.cov, slopes)
     interaction = f"{predictor}:{moderator}"
-    reduced = _ols(design.y, X.drop(columns=[interaction]), "classical")
-    r2_change = float(fit.rsquared - reduced.rsquared)
+    reduced = ols_fit(design.y, X.drop(columns=[interaction]).to_numpy())
+    r2_change = float(fit.r2 - reduced.r2)
     if se == "classical":
-        f_change = r2_change / ((1 - fit.rsquared) / df_resid)
+        f_change = r2_change / ((1 - fit.r2) / df_resid)
     else:
-        k = X.columns.get_loc(interaction)
-        f_change = _wald_f(params.to_numpy(), cov.to_numpy(), [k])
+        f_change = wald_f(fit.params, fit.cov, [X.columns.get_loc(interaction)])
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return ModerationResult(
         **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
@@ -219,8 +204,9 @@ def fit_moderation(
         df_resid=df_resid,
         moderator_observed=design.moderator_observed,
         se_type=se,
-        r2=float(fit.rsquared),
+        r2=float(fit.r2),
         mse=float(fit.ssr / df_resid),
+        se_note=fit.se_note,
         model_test={
             "F": model_f,
             "df1": len(slopes),

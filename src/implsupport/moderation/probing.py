@@ -71,7 +71,7 @@ class ConditionalEffects:
         lines = [
             f"Conditional effect of {self.predictor} at values of {self.moderator} "
             f"({self.scale}; {inference}; {level} CI)",
-            self.table.round(4).to_string(index=False),
+            self.table.round(4).to_string(index=False, na_rep="NA"),
             f"Observed range of {self.moderator}: "
             f"[{self.observed_range[0]:g}, {self.observed_range[1]:g}]",
         ]
@@ -206,14 +206,15 @@ class _Probing:
         """
         alpha = self.alpha if alpha is None else _check_alpha(alpha)
         lo_r, hi_r = self.moderator_range
-        if fdr:
+        names = [self.predictor, self.interaction]
+        V = self.cov.loc[names, names].to_numpy()
+        unavailable = not np.all(np.isfinite(V))
+        if fdr and not unavailable:
             grid = np.linspace(lo_r, hi_r, grid_size)
             crit = fdr_critical_value(*self.effect_at(grid), alpha=alpha, df=self.df_resid)
         else:
             crit = self.critical_value(alpha)
-        names = [self.predictor, self.interaction]
         b1, b3 = self.params[names].to_numpy()
-        V = self.cov.loc[names, names].to_numpy()
         a = crit**2 * V[1, 1] - b3**2
         b = 2 * (crit**2 * V[0, 1] - b1 * b3)
         c = crit**2 * V[0, 0] - b1**2
@@ -221,7 +222,10 @@ class _Probing:
         shift = self.centering[self.moderator]
         bounds: tuple[float, float] | None = None
         flags: tuple[bool, bool] | None = None
-        if a != 0 and disc > 0:
+        if unavailable:
+            # Without standard errors nothing can be said about significance anywhere.
+            region = "unavailable"
+        elif a != 0 and disc > 0:
             roots = sorted(((-b - math.sqrt(disc)) / (2 * a), (-b + math.sqrt(disc)) / (2 * a)))
             bounds = (float(roots[0] + shift), float(roots[1] + shift))
             region = "outside" if a < 0 else "between"
@@ -245,6 +249,7 @@ class _Probing:
             alpha,
             bool(fdr),
             (float(a), float(b), float(c)),
+            note=self.se_note if unavailable else None,
         )
 
     # -- figures
@@ -354,6 +359,8 @@ class _Probing:
         return fig
 
     _predicted_label = "predicted {outcome}"
+    #: Why standard errors are missing (for example HC3 at a point of leverage 1), or None.
+    se_note: str | None = None
     _predictor_range: tuple[float, float] = (0.0, 1.0)
     _covariate_means: Mapping[str, float] = field(default_factory=dict)
 
