@@ -237,13 +237,23 @@ def table_text(
     """
     import pandas as pd
 
-    shown = frame.copy()
-    for name in shown.columns:
-        values = shown[name]
+    columns = [str(c) for c in frame.columns]
+    cells = []
+    for name, values in zip(columns, (frame[c] for c in frame.columns), strict=True):
+        places = digits.get(name, 4) if isinstance(digits, dict) else digits
         if pd.api.types.is_float_dtype(values) or pd.api.types.is_object_dtype(values):
-            places = digits.get(name, 4) if isinstance(digits, dict) else digits
-            shown[name] = [_cell(v, places, missing) for v in values]
-    return shown.to_string(index=index)
+            cells.append([_cell(v, places, missing) for v in values])
+        else:
+            cells.append([str(v) for v in values])
+    if index:
+        columns.insert(0, "")
+        cells.insert(0, [str(v) for v in frame.index])
+    widths = [max([len(n), *map(len, col)]) for n, col in zip(columns, cells, strict=True)]
+    rows = [columns, *zip(*cells, strict=True)] if cells else [columns]
+    return "\n".join(
+        "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 def _cell(value: Any, places: int, missing: str) -> str:
