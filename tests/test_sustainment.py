@@ -172,7 +172,9 @@ def test_cli_capacity_and_km(capsys, tmp_path):
     services.write_text("service,years,closed\na,2,1\nb,5,1\nc,12,0\n")
     argv = ["sustainment", "km", str(services), "--duration", "years", "--event", "closed"]
     assert cli.main([*argv, "--horizon", "10"]) == 0
-    assert "restricted mean survival to 10: 5.6667" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Restricted mean survival to 10: 5.6667" in out
+    assert "Median survival: 5 (95% CI 2 to not reached)" in out
     assert cli.main([*argv, "--horizon", "20"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "beyond the last observation" in err
@@ -192,4 +194,4 @@ def test_cli_km_names_a_missing_column(capsys, tmp_path):
     services.write_text("service,years,closed\na,2,3\n")
     assert cli.main(["sustainment", "km", str(services), "--duration", "years", "--event",
                      "closed"]) == 2  # fmt: skip
-    assert "events must be 0 (censored) or 1 (closed)" in capsys.readouterr().err
+    assert "column 'closed' must hold 0 (censored) or 1 (event); found 3" in capsys.readouterr().err

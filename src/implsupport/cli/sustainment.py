@@ -39,8 +39,8 @@ def _sustainment_capacity(args: argparse.Namespace) -> int:
     print(
         "Team capacity by Little's law (families per month = places / mean months in treatment):\n"
         f"{team.therapists:g} therapists x {team.caseload:g} families = {team.places:g} places; "
-        f"{team.months:g} months each -> {team.per_month:.2f} families a month, "
-        f"{team.per_year:.1f} a year"
+        f"{team.months:g} months each -> {team.per_month:.3g} families a month, "
+        f"{team.per_year:.3g} a year"
     )
     return EXIT_OK
 
