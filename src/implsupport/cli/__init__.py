@@ -20,7 +20,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
-from . import careers, cases, course, data, diffusion, moderation, power, sustainment
+from . import (
+    careers,
+    cases,
+    course,
+    data,
+    diffusion,
+    logic_model,
+    moderation,
+    power,
+    sustainment,
+)
 from .common import EXIT_OK, EXIT_USAGE, Parser, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -35,6 +45,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     sustainment.add_commands,
     course.add_commands,
     moderation.add_commands,
+    logic_model.add_commands,
 ]
 
 

@@ -77,7 +77,9 @@ def layout(model: LogicModel, wrap: int = 24) -> tuple[Box, ...]:
         order = {e.id: i for i, e in enumerate(items)}
 
         def key(e: Element, order: dict[str, int] = order) -> tuple[float, int]:
-            before = [position[link.source] for link in model.links_to(e.id) if link.source in position]
+            before = [
+                position[link.source] for link in model.links_to(e.id) if link.source in position
+            ]
             return (sum(before) / len(before) if before else float("inf"), order[e.id])
 
         items = sorted(items, key=key)

@@ -116,7 +116,7 @@ class Problem:
 
     def __str__(self) -> str:
         element = f"element {self.element!r}: " if self.element else ""
-        return f"{self.where}: {element}{self.message}"
+        return " ".join(f"{self.where}: {element}{self.message}".split())  # always one line
 
 
 class LogicModelError(ValueError):
@@ -134,7 +134,7 @@ class LogicModelError(ValueError):
 
 @dataclass(frozen=True)
 class Link:
-    """An arrow from one element to another. ``inferred``: the modeller's reading, not the source's."""
+    """An arrow between two elements; ``inferred``: the modeller's reading, not the source's."""
 
     source: str
     target: str
@@ -274,12 +274,21 @@ class LogicModel:
             "title": self.title,
             "complete": self.complete,
             "counts": {t: sum(e.type == t for e in self.elements) for t in ELEMENT_TYPES},
-            "elements": self.to_frame().to_dict(orient="records"),
+            "elements": [
+                {
+                    **row,
+                    "links": [t for t in row["links"].split("; ") if t],
+                    "inferred_links": [t for t in row["inferred_links"].split("; ") if t],
+                }
+                for row in self.to_frame().to_dict(orient="records")
+            ],
             "links": [
                 {"from": link.source, "to": link.target, "inferred": link.inferred}
                 for link in self.links
             ],
-            "gaps": [{"element": g.element, "kind": g.kind, "message": g.message} for g in self.gaps],
+            "gaps": [
+                {"element": g.element, "kind": g.kind, "message": g.message} for g in self.gaps
+            ],
         }
 
     def to_yaml(self) -> str:
@@ -359,7 +368,7 @@ def build_logic_model(
     records are named ``"<origin>, element 3"``. Every problem found is collected and raised
     together as one :class:`LogicModelError`.
     """
-    if isinstance(records, Mapping) or isinstance(records, str | bytes):
+    if isinstance(records, Mapping | str | bytes):
         raise TypeError(f"records: expected a list of mappings, found {type(records).__name__}")
     records = list(records)
     if where is None:
@@ -565,9 +574,7 @@ def find_gaps(model: LogicModel) -> tuple[Gap, ...]:
                 )
             )
         if e.type == "mechanism" and not out & set(_OUTCOMES):
-            leads_on = any(
-                types[link.target] == "mechanism" for link in model.links_from(e.id)
-            )
+            leads_on = any(types[link.target] == "mechanism" for link in model.links_from(e.id))
             if not leads_on:
                 gaps.append(
                     Gap(

@@ -243,8 +243,6 @@ def logic_model_from_frame(frame: Any, *, title: str = "", name: str = "<table>"
     _check_header(header, name)
     records: list[Mapping[str, Any]] = []
     for row in frame.itertuples(index=False, name=None):
-        records.append(
-            {h: ("" if pd.isna(v) else v) for h, v in zip(header, row, strict=True)}
-        )
+        records.append({h: ("" if pd.isna(v) else v) for h, v in zip(header, row, strict=True)})
     where = [f"{name}, row {i}" for i in range(1, len(records) + 1)]
     return build_logic_model(records, title=title, origin=name, where=where)
