@@ -93,14 +93,18 @@ def test_toc_and_chapters_agree() -> None:
     listed = website.toc_files(ROOT)
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
-    pages = {p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "chapters").iterdir()}
+    pages = {
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in (ROOT / "chapters").rglob("*")
+        if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts
+    }
     pages = {p for p in pages if not p.endswith("conftest") and not p.startswith("chapters/_")}
     assert pages <= set(listed), f"pages not in _toc.yml: {sorted(pages - set(listed))}"
 
 
 def test_every_citation_key_exists() -> None:
     keys = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
-    for path in [*NOTEBOOKS, *ROOT.glob("chapters/*.md"), ROOT / "intro.md"]:
+    for path in [*NOTEBOOKS, *ROOT.glob("chapters/**/*.md"), ROOT / "intro.md"]:
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", path.read_text()):
             for key in group.split(","):
                 assert key.strip() in keys, f"{path.name}: unknown citation {key.strip()!r}"
@@ -147,3 +151,31 @@ def test_lock_pins_every_dependency() -> None:
         assert name in pinned, f"{name} is declared in pyproject.toml but not pinned in the lock"
     jb = pins.get("jupyter-book", "")
     assert jb.startswith("1."), f"Jupyter Book must stay on 1.x, lock has {jb}"
+
+
+def _front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4 : text.index("\n---\n", 4)]) or {}
+
+
+def test_trainer_pages_are_marked_and_kept_apart() -> None:
+    """Trainer-only pages live in chapters/trainer/ and say so in their front matter, so that
+    the learner edition can leave them out by either sign; no other page claims to be one."""
+    trainer = sorted((ROOT / "chapters" / "trainer").glob("*.md"))
+    assert trainer, "no trainer pages in chapters/trainer/"
+    for path in trainer:
+        assert _front_matter(path).get("audience") == "trainer", f"{path.name}: no audience"
+    others = [p for p in (ROOT / "chapters").rglob("*.md") if "trainer" not in p.parts]
+    for path in others:
+        assert _front_matter(path).get("audience") != "trainer", f"{path}: outside trainer/"
+
+
+def test_each_session_plan_links_its_chapter() -> None:
+    plans = sorted((ROOT / "chapters" / "trainer").glob("*_session.md"))
+    assert plans
+    for path in plans:
+        chapter = path.name.removesuffix("_session.md")
+        assert (ROOT / "chapters" / f"{chapter}.ipynb").exists(), f"{path.name}: no chapter"
+        assert f"{{doc}}`../{chapter}`" in path.read_text(encoding="utf-8"), path.name

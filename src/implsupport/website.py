@@ -60,7 +60,12 @@ def toc_files(root: str | os.PathLike[str]) -> list[str]:
     import yaml
 
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+    def walk(entries: list[dict]) -> list[str]:
+        # A chapter's sections (for example the trainer's session plans) follow it.
+        return [f for e in entries for f in [e["file"], *walk(e.get("sections", []))]]
+
+    return [toc["root"]] + [f for part in toc["parts"] for f in walk(part["chapters"])]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
