@@ -71,7 +71,9 @@ Numbers that do not exist (for example an HC3 standard error at a point of lever
 
 Modules: ``ols`` (fit_moderation), ``probing`` (probe values, conditional effects),
 ``johnson_neyman``, ``comparison`` (three nested models), ``multilevel``, ``logistic`` and
-``simulate`` (the simulated sites). Import public names from ``implsupport.moderation``.
+``simulate`` (the simulated sites); ``least_squares`` (OLS with HC0–HC3), ``bootstrap``
+(vectorised percentile bootstrap) and ``mediation`` (PROCESS models 4, 7 and 14). Import
+public names from ``implsupport.moderation``.
 """
 
 from __future__ import annotations
@@ -80,9 +82,12 @@ from ._common import CENTER_OPTIONS as CENTER_OPTIONS
 from ._common import INTERCEPT as INTERCEPT
 from ._common import PROBE_OPTIONS as PROBE_OPTIONS
 from ._common import SE_TYPES
+from .bootstrap import bootstrap_ols, percentile_interval
 from .comparison import ModelComparison, compare_models
 from .johnson_neyman import JohnsonNeyman, fdr_critical_value
+from .least_squares import OLSFit, ols_fit
 from .logistic import LogisticModerationResult, fit_logistic_moderation
+from .mediation import MediationResult, fit_mediation, mediation_probes
 from .multilevel import MultilevelModerationResult, fit_multilevel_moderation
 from .ols import ModerationResult, R2Change, fit_moderation
 from .probing import ConditionalEffects, probe_values
@@ -94,15 +99,22 @@ __all__ = [
     "ConditionalEffects",
     "JohnsonNeyman",
     "LogisticModerationResult",
+    "MediationResult",
     "ModelComparison",
     "ModerationResult",
     "MultilevelModerationResult",
+    "OLSFit",
     "R2Change",
+    "bootstrap_ols",
     "compare_models",
     "fdr_critical_value",
     "fit_logistic_moderation",
+    "fit_mediation",
     "fit_moderation",
     "fit_multilevel_moderation",
+    "mediation_probes",
+    "ols_fit",
+    "percentile_interval",
     "probe_values",
     "simulate_sites",
 ]
