@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, Parser, UsageError, name_list, read_csv
+from .common import (
+    EXIT_OK,
+    Parser,
+    UsageError,
+    add_output_options,
+    emit_json,
+    frame_records,
+    name_list,
+    read_csv,
+    table_text,
+)
 
 
 def _cases_qca(args: argparse.Namespace) -> int:
@@ -25,10 +35,52 @@ def _cases_qca(args: argparse.Namespace) -> int:
         n_cut=args.n_cut,
     )
     solution = cases.minimize(truth, remainders=args.remainders)
-    print(truth.to_frame().round(3).to_string())
+    rows = truth.to_frame().reset_index()
+    if args.json:
+        fits = solution.solution_fit
+        emit_json(
+            "cases qca",
+            {
+                "conditions": list(truth.conditions),
+                "outcome": truth.outcome,
+                "incl_cut": truth.incl_cut,
+                "n_cut": truth.n_cut,
+                "kind": solution.kind,
+                "truth_table": frame_records(rows),
+                "prime_implicants": list(solution.prime_implicants),
+                "solutions": [
+                    {
+                        "name": f"M{i}",
+                        "expression": " + ".join(terms),
+                        "terms": list(terms),
+                        "incl": fits.loc[f"M{i}", "incl"],
+                        "PRI": fits.loc[f"M{i}", "PRI"],
+                        "cov": fits.loc[f"M{i}", "cov"],
+                    }
+                    for i, terms in enumerate(solution.solutions, start=1)
+                ],
+                "terms": frame_records(solution.to_frame()),
+            },
+        )
+        return EXIT_OK
+    print(
+        f"Truth table for {truth.outcome} on {'*'.join(truth.conditions)} "
+        f"(consistency cut {truth.incl_cut:g}, cases needed {truth.n_cut}); observed rows"
+    )
+    print(table_text(rows, 3))
     print()
-    print(solution)
-    print(solution.to_frame().round(3).to_string(index=False))
+    n = len(solution.solutions)
+    count = "1 minimal solution" if n == 1 else f"{n} tied minimal solutions"
+    print(f"{solution.kind.capitalize()} solution for {truth.outcome} ({count}):")
+    fits = solution.solution_fit
+    for i, terms in enumerate(solution.solutions, start=1):
+        fit = fits.loc[f"M{i}"]
+        print(
+            f"  M{i}: {' + '.join(terms)} -> {truth.outcome}   (consistency {fit['incl']:.3f}, "
+            f"PRI {fit['PRI']:.3f}, coverage {fit['cov']:.3f})"
+        )
+    print()
+    print(table_text(solution.to_frame(), 3))
     return EXIT_OK
 
 
@@ -42,8 +94,47 @@ def _cases_ratings(args: argparse.Namespace) -> int:
         high=name_list(args.high, "--high"),
         max_abs=args.max_abs,
     )
-    print(matrix)
-    print(matrix.to_frame().to_string())
+    table = matrix.to_frame()
+    services = [str(c) for c in matrix.codes.columns]
+    n_strong = int((matrix.marks == "**").sum())
+    n_weak = int((matrix.marks == "*").sum())
+    n_missing = int((matrix.codes == "M").to_numpy().sum())
+    if args.json:
+        emit_json(
+            "cases ratings",
+            {
+                "order": services,
+                "high": list(matrix.high),
+                "low": list(matrix.low),
+                "max_abs": args.max_abs,
+                "rule": matrix.rule,
+                "strongly_distinguishing": n_strong,
+                "weakly_distinguishing": n_weak,
+                "missing_cells": n_missing,
+                "constructs": [
+                    {
+                        "domain": str(row["domain"]),
+                        "construct": str(construct),
+                        "ratings": {s: str(row[s]) for s in services},
+                        "distinguishing": str(row["distinguishing"]),
+                    }
+                    for construct, row in table.iterrows()
+                ],
+            },
+        )
+        return EXIT_OK
+    print(
+        f"CFIR ratings: {len(table)} constructs x {len(services)} cases, ordered from worst to "
+        f"best outcome ({', '.join(services)}); high outcome: {', '.join(matrix.high)}"
+    )
+    print(
+        f"{n_strong} strongly (**) and {n_weak} weakly (*) distinguishing constructs; "
+        f"{n_missing} cells missing (M)"
+    )
+    for domain, rows in table.groupby("domain", sort=False):
+        print(f"\n{domain}")
+        shown = rows.drop(columns="domain").reset_index()
+        print(table_text(shown))
     print()
     print(f"Rule: {matrix.rule}")
     return EXIT_OK
@@ -66,6 +157,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     qca.add_argument(
         "--remainders", action="store_true", help="parsimonious solution (remainders allowed)"
     )
+    add_output_options(
+        qca,
+        fields="conditions, outcome, incl_cut, n_cut (integer), kind (conservative or "
+        "parsimonious), truth_table (observed rows: row, one 0/1 integer per condition, OUT, n "
+        "(integer), incl, PRI, cases), prime_implicants, solutions (list of {name, expression, "
+        "terms, incl, PRI, cov}), terms (rows of solution, term, literals, incl, PRI, cov_r, "
+        "cov_u)",
+    )
     qca.set_defaults(func=_cases_qca)
     ratings = cases_sub.add_parser(
         "ratings",
@@ -74,9 +173,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "evidence, source) and show the construct x service matrix.",
     )
     ratings.add_argument("file", help="CSV of ratings, one row per construct and service")
-    ratings.add_argument("--order", required=True, help="services from worst to best outcome")
+    ratings.add_argument(
+        "--order", required=True, help="services from worst to best outcome, comma-separated"
+    )
     ratings.add_argument("--high", required=True, help="the high-outcome services")
     ratings.add_argument(
         "--max-abs", type=int, default=2, choices=(1, 2), help="largest |rating| the rule allows"
+    )
+    add_output_options(
+        ratings,
+        fields="order, high, low, max_abs (integer), rule, strongly_distinguishing, "
+        "weakly_distinguishing, missing_cells (integers), constructs (list of {domain, "
+        "construct, ratings ({service: code}), distinguishing ('**', '*' or '')})",
     )
     ratings.set_defaults(func=_cases_ratings)

@@ -228,35 +228,49 @@ def _umask() -> int:
 
 
 def table_text(
-    frame: Any, digits: int | dict[str, int] = 4, *, index: bool = False, missing: str = "NA"
+    frame: Any,
+    digits: int | dict[str, int | str] = 4,
+    *,
+    index: bool = False,
+    missing: str = "NA",
 ) -> str:
     """A table for the terminal: floats to a fixed number of decimals, integers as integers.
 
-    ``digits`` is one number of decimals for every float column, or a number per column (a
-    column not named gets 4). A missing value prints as ``missing``.
+    ``digits`` is one number of decimals for every float column, or one per column (a column
+    not named gets 4); a text value such as ``".6g"`` is a format specification instead, for
+    columns whose values differ in scale. Columns are right-aligned and two spaces apart; a
+    missing value prints as ``missing``.
     """
     import pandas as pd
 
     columns = [str(c) for c in frame.columns]
-    cells = []
+    cells, right = [], []
     for name, values in zip(columns, (frame[c] for c in frame.columns), strict=True):
         places = digits.get(name, 4) if isinstance(digits, dict) else digits
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if pd.api.types.is_float_dtype(values) or pd.api.types.is_object_dtype(values):
             cells.append([_cell(v, places, missing) for v in values])
+            numeric = numeric or all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in values.dropna()
+            )
         else:
-            cells.append([str(v) for v in values])
+            cells.append([_cell(v, places, missing) for v in values])
+        right.append(numeric)
     if index:
         columns.insert(0, "")
         cells.insert(0, [str(v) for v in frame.index])
+        right.insert(0, False)
     widths = [max([len(n), *map(len, col)]) for n, col in zip(columns, cells, strict=True)]
     rows = [columns, *zip(*cells, strict=True)] if cells else [columns]
     return "\n".join(
-        "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        "  ".join(
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(row, widths, right, strict=True)
+        ).rstrip()
         for row in rows
     )
 
 
-def _cell(value: Any, places: int, missing: str) -> str:
+def _cell(value: Any, places: int | str, missing: str) -> str:
     import math
 
     import numpy as np
@@ -266,5 +280,5 @@ def _cell(value: Any, places: int, missing: str) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, float | np.floating):
-        return f"{value:.{places}f}"
+        return format(value, places) if isinstance(places, str) else f"{value:.{places}f}"
     return str(value)

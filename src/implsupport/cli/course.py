@@ -5,13 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_FAILED, EXIT_OK, Parser
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Parser,
+    add_output_options,
+    emit_json,
+    frame_records,
+    table_text,
+)
 
 
 def _course_keygen(args: argparse.Namespace) -> int:
     from .. import records
 
     private, public = records.keygen(args.out)
+    if args.json:
+        emit_json("course keygen", {"private_key": str(private), "public_key": str(public)})
+        return EXIT_OK
     print(f"wrote {private} (private: keep it safe) and {public} (public: share it)")
     return EXIT_OK
 
@@ -20,10 +31,33 @@ def _course_competencies(args: argparse.Namespace) -> int:
     from .. import course
 
     cmap = course.competency_map(args.root)
+    if args.json:
+        chapters = [{"chapter": c.id, "title": c.title} for c in cmap.chapters]
+        if args.competency is None:
+            rows = cmap.competencies[["number", "domain", "competency"]].astype({"number": int})
+            competencies = [
+                {
+                    **row,
+                    "chapters": [c.id for c in cmap.chapters if row["number"] in c.competencies],
+                }
+                for row in frame_records(rows)
+            ]
+            emit_json("course competencies", {"chapters": chapters, "competencies": competencies})
+        else:
+            number = cmap.find(args.competency)
+            name = cmap.competencies.set_index("number").loc[number, "competency"]
+            emit_json(
+                "course competencies",
+                {
+                    "competency": {"number": number, "competency": str(name)},
+                    "chapters": frame_records(cmap.chapters_for(number)),
+                },
+            )
+        return EXIT_OK
     if args.competency is None:
         matrix = cmap.matrix().replace({True: "x", False: ""})
         matrix.columns = [c.split("_")[0] for c in matrix.columns]
-        print(matrix.to_string())
+        print(table_text(matrix.reset_index()))
         print("columns: " + "; ".join(f"{c.id.split('_')[0]} = {c.id}" for c in cmap.chapters))
         return EXIT_OK
     number = cmap.find(args.competency)
@@ -33,14 +67,18 @@ def _course_competencies(args: argparse.Namespace) -> int:
         print(f"no chapter builds competency {number} ({name}) yet")
     else:
         print(f"chapters that build competency {number} ({name}):")
-        print(found.to_string(index=False))
+        print(table_text(found))
     return EXIT_OK
 
 
 def _course_assign(args: argparse.Namespace) -> int:
     from .. import course
 
-    for path in course.assign(args.chapters, args.out, learner=args.learner, root=args.root):
+    paths = course.assign(args.chapters, args.out, learner=args.learner, root=args.root)
+    if args.json:
+        emit_json("course assign", {"written": [str(p) for p in paths]})
+        return EXIT_OK
+    for path in paths:
         print(f"wrote {path}")
     return EXIT_OK
 
@@ -53,6 +91,9 @@ def _course_site(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # the build itself failed: not a usage mistake
         print(f"implsupport: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if args.json:
+        emit_json("course site", {"index": str(html / "index.html")})
+        return EXIT_OK
     print(f"the learner edition of the site is at {html / 'index.html'}")
     return EXIT_OK
 
@@ -71,7 +112,17 @@ def _course_grade(args: argparse.Namespace) -> int:
     )
     table = report.to_frame()[["submission", "learner", "chapter", "status", "score", "max_score"]]
     table["passed"] = [r.passed for r in report.results]
-    print(table.to_string(index=False))
+    if args.json:
+        emit_json(
+            "course grade",
+            {
+                "pass_threshold": report.pass_threshold,
+                "scores_csv": str(report.scores_path),
+                "results": frame_records(report.to_frame()),
+            },
+        )
+        return EXIT_OK
+    print(table_text(table))
     print(f"wrote {report.scores_path} and {sum(bool(r.record) for r in report.results)} records")
     return EXIT_OK
 
@@ -80,6 +131,12 @@ def _course_verify(args: argparse.Namespace) -> int:
     from .. import records
 
     result = records.verify(args.record, args.public_key)
+    if args.json:  # the verdict is the output, valid or not; the exit status says which
+        emit_json(
+            "course verify",
+            {"record": str(result.path), "valid": result.valid, "reason": result.reason},
+        )
+        return EXIT_OK if result.valid else EXIT_FAILED
     print(str(result), file=sys.stdout if result.valid else sys.stderr)
     return EXIT_OK if result.valid else EXIT_FAILED
 
@@ -92,6 +149,9 @@ def _course_certificate(args: argparse.Namespace) -> int:
     except records.InvalidRecord as exc:
         print(f"implsupport: invalid record: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if args.json:
+        emit_json("course certificate", {"written": str(path)})
+        return EXIT_OK
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -126,12 +186,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     text = "make the trainer's Ed25519 key pair: DIR/trainer.key and DIR/trainer.pub"
     cmd = course_sub.add_parser("keygen", help=text, description=text)
     cmd.add_argument("--out", required=True, metavar="DIR", help="folder for the two key files")
+    add_output_options(cmd, fields="private_key, public_key (paths written)")
     cmd.set_defaults(func=_course_keygen)
 
     text = "the chapter x competency matrix, or the chapters that build one competency"
     cmd = course_sub.add_parser("competencies", help=text, description=text)
     cmd.add_argument("competency", nargs="?", help="a competency's number (1-15) or name")
     cmd.add_argument("--root", help=root_help)
+    add_output_options(
+        cmd,
+        fields="without COMPETENCY: chapters (list of {chapter, title}) and competencies (list "
+        "of {number (integer), domain, competency, chapters (ids)}); with it: competency "
+        "{number, competency} and chapters (list of {chapter, title})",
+    )
     cmd.set_defaults(func=_course_competencies)
 
     text = "write learner editions of chapters (no solutions, no trainer checks)"
@@ -140,12 +207,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--out", required=True, metavar="DIR", help="folder for the notebooks")
     cmd.add_argument("--learner", metavar="NAME", help="the learner's name, recorded in each")
     cmd.add_argument("--root", help=root_help)
+    add_output_options(cmd, fields="written (paths of the learner notebooks)")
     cmd.set_defaults(func=_course_assign)
 
     text = "build the learner edition of the whole site (solutions removed) into DIR"
     cmd = course_sub.add_parser("site", help=text, description=text)
     cmd.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
     cmd.add_argument("--root", help=root_help)
+    add_output_options(cmd, fields="index (path of the site's index.html)")
     cmd.set_defaults(func=_course_site)
 
     text = "run submitted notebooks with the trainer's checks; write scores.csv and records"
@@ -169,12 +238,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help=f"share of checks needed to pass (default {DEFAULT_PASS_THRESHOLD:g})",
     )
     cmd.add_argument("--root", help=root_help + "; its chapters are the trainer's copy")
+    add_output_options(
+        cmd,
+        fields="pass_threshold, scores_csv (path), results (rows of submission, learner, "
+        "chapter, status, score, max_score (integers), passed, pass_threshold, detail, record)",
+    )
     cmd.set_defaults(func=_course_grade)
 
     text = "check a completion record against the trainer's public key (exit 0 valid, 1 not)"
     cmd = course_sub.add_parser("verify", help=text, description=text)
     cmd.add_argument("record", metavar="RECORD.json")
     cmd.add_argument("--public-key", required=True, help="the trainer's public key (trainer.pub)")
+    add_output_options(
+        cmd, fields="record, valid (true/false; exit status 0 or 1 as without --json), reason"
+    )
     cmd.set_defaults(func=_course_verify)
 
     text = "a printable certificate (HTML, or PDF) from verified, passed records of one learner"
@@ -187,4 +264,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.html|FILE.pdf",
         help="the certificate to write; a .pdf name prints it with the system's Chromium",
     )
+    add_output_options(cmd, fields="written (path of the certificate)")
     cmd.set_defaults(func=_course_certificate)

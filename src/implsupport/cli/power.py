@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from .. import power as powermod
-from .common import EXIT_OK, UsageError
+from .common import EXIT_OK, UsageError, add_output_options, emit_json
 
 
 def _sizes(text: str) -> list[int]:
@@ -60,7 +59,7 @@ def _power(args: argparse.Namespace) -> int:
     )
     report = _power_report(scenario, curve, needed, args)
     if args.json:
-        print(json.dumps(report, indent=2))
+        emit_json("power", report)
     else:
         print(_power_text(report))
     return EXIT_OK
@@ -158,12 +157,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "InteractionPoweR), for given sample sizes or the smallest N reaching a target "
             "power; optionally checked by simulation."
         ),
-        epilog=(
-            "With --json the output is one object: scenario, observed_correlations, rel_x1x2, "
-            "r2_null, r2_full, f2, alpha, analytic_method, simulation ({reps, seed, test} or "
-            "null), results (a list of {n, power} with simulated_power and mc_se when "
-            "simulated) and sample_size ({target_power, n, power, power_at_n_minus_1} or null)."
-        ),
     )
     for flag, name in (
         ("--r-x1-y", "x1 and y"),
@@ -187,5 +180,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--simulate", action="store_true", help="also estimate power by simulation")
     cmd.add_argument("--reps", type=int, help="replications with --simulate (default 10000)")
     cmd.add_argument("--seed", type=int, help="random seed with --simulate")
-    cmd.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_output_options(
+        cmd,
+        fields="scenario, observed_correlations, rel_x1x2, r2_null, r2_full, f2, alpha, "
+        "analytic_method, simulation ({reps, seed, test} or null), results (a list of {n "
+        "(integer), power} with simulated_power and mc_se when simulated) and sample_size "
+        "({target_power, n (integer), power, power_at_n_minus_1} or null)",
+    )
     cmd.set_defaults(func=_power)
