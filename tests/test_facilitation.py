@@ -129,6 +129,28 @@ def test_recomputed_values(results) -> None:
     assert uptake["agrees"] is None
 
 
+def test_recomputation_summary_for_people(results) -> None:
+    summary = results.recompute().summary()
+    assert list(summary.columns) == [
+        "study",
+        "quantity",
+        "recomputed",
+        "range under rounding",
+        "published",
+        "agrees",
+    ]
+    assert summary["agrees"].tolist().count("yes") == 9
+    assert summary["agrees"].iloc[-1] == "(derived)"
+    assert summary["published"].iloc[-1] == "nothing published"
+    assert summary["recomputed"].iloc[0] == f"{math.exp(0.56 * math.pi / math.sqrt(3)):.3f}"
+
+
+def test_one_row_per_study(results) -> None:
+    studies = results.studies()
+    assert len(studies) == 6 and studies["study"].is_unique
+    assert list(studies.columns) == ["study", "design", "sample", "comparison"]
+
+
 def test_recomputation_notices_a_wrong_published_value(results) -> None:
     table = results.table.copy()
     table.loc[table["result_id"] == "baskerville2012-or", "estimate"] = 2.86

@@ -225,6 +225,25 @@ class Recomputation:
             "with a published value agree at the printed precision"
         )
 
+    def summary(self, decimals: int = 3) -> pd.DataFrame:
+        """The checks as a table for people: values as text, agreement as yes or no."""
+        frame = self.to_frame()
+        ranges = zip(frame["range_low"], frame["range_high"], strict=True)
+        return pd.DataFrame(
+            {
+                "study": frame["study"],
+                "quantity": frame["quantity"],
+                "recomputed": frame["recomputed"].map(lambda v: f"{v:.{decimals}f}"),
+                "range under rounding": [
+                    f"{lo:.{decimals}f} to {hi:.{decimals}f}" for lo, hi in ranges
+                ],
+                "published": frame["published"].map(
+                    lambda v: "nothing published" if pd.isna(v) else f"{v:g}"
+                ),
+                "agrees": frame["agrees"].map({True: "yes", False: "no", None: "(derived)"}),
+            }
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per quantity: recomputed value, its range under rounding, published value."""
         return pd.DataFrame(
@@ -282,6 +301,11 @@ class PublishedResults:
         present = set(self.table["metric"])
         ordered = [m for m in (*PANELS, *NOT_DRAWN) if m in present]
         return tuple(ordered + sorted(present - set(ordered)))
+
+    def studies(self) -> pd.DataFrame:
+        """One row per study: its design, sample and comparison."""
+        columns = ["study", "design", "sample", "comparison"]
+        return self.table.drop_duplicates("study")[columns].reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
         """A table for people: each result in its own words, with metric, design and label."""
