@@ -73,11 +73,11 @@ REQUIRED_COLUMNS = (
 #: Panels of the figure, in order, with the axis label of each. A regression coefficient whose
 #: scale was not read is not drawn.
 PANELS = {
-    "standardised mean difference": "standardised mean difference (0 = no difference)",
+    "standardised mean difference": "SMD (0 = no difference)",
     "odds ratio": "odds ratio, log scale (1 = no difference)",
-    "percentage": "percentage in each arm",
-    "difference in patients": "difference in patients (0 = no difference)",
-    "difference in change (%)": "difference in change, as printed in % (0 = no difference)",
+    "percentage": "% in each arm",
+    "difference in patients": "patients (0 = no difference)",
+    "difference in change (%)": "% as printed (0 = no difference)",
     "no number read": "",
 }
 NOT_DRAWN = ("regression coefficient",)
@@ -317,7 +317,7 @@ class PublishedResults:
                 "design": table["design"],
                 "comparison": table["comparison"],
                 "outcome": table["outcome"]
-                + table["subgroup"].map(lambda s: "" if s.startswith("all") else f" ({s})"),
+                + table["subgroup"].map(lambda s: "" if s.startswith("all") else f"; {s}"),
                 "metric": table["metric"],
                 "result as reported": table["reported_as"],
                 "p < .05 or CI excludes no difference": excludes.map(
@@ -410,7 +410,7 @@ class PublishedResults:
         )
         return Recomputation(tuple(checks))
 
-    def plot(self, width: float = 7.0):
+    def plot(self, width: float = 5.6):
         """Small multiples: one panel per metric, each on its own scale and labelled.
 
         Bars are 95% intervals where one was read; a filled marker means the interval excludes
@@ -480,7 +480,7 @@ class PublishedResults:
             ),
             Line2D([], [], color=blue, linewidth=2, label="95% CI, where read"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9)
+        fig.legend(handles=handles, loc="outside lower left", ncols=1, fontsize=9.5)
         return fig
 
     @staticmethod
@@ -507,7 +507,7 @@ class PublishedResults:
                 label += f": {row[field]}"
             if "converted" in str(row.get("note", "")):
                 label += " (converted from the SMD)"
-            labels.append(_wrap(label, 30))
+            labels.append(_wrap(label, 24))
         return labels
 
     @staticmethod
@@ -538,7 +538,7 @@ class PublishedResults:
     @staticmethod
     def _text_panel(ax, panel: pd.DataFrame) -> None:
         ax.axis("off")
-        lines = [_wrap(f"{row['study']}: {row['reported_as']}", 66) for _, row in panel.iterrows()]
+        lines = [_wrap(f"{row['study']}: {row['reported_as']}", 50) for _, row in panel.iterrows()]
         ax.text(0, 0.5, "\n".join(lines), transform=ax.transAxes, va="center", fontsize=9.5)
 
 
