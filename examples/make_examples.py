@@ -27,9 +27,13 @@ def adoptions() -> pd.DataFrame:
     return pd.DataFrame({"year": range(1, len(counts) + 1), "new_sites": counts})
 
 
-def main() -> None:
-    adoptions().to_csv(HERE / "adoptions.csv", index=False, lineterminator="\n")
+def write(folder: Path = HERE) -> list[Path]:
+    """Write every example file into ``folder``; return their paths."""
+    target = folder / "adoptions.csv"
+    adoptions().to_csv(target, index=False, lineterminator="\n")
+    return [target]
 
 
 if __name__ == "__main__":
-    main()
+    for path in write():
+        print(f"wrote {path}")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 
-from .common import EXIT_OK, UsageError, read_csv
+from .common import EXIT_OK, UsageError, add_output_options, json_text, read_csv
 
 
 def _parse_probe(text: str) -> str | list[float]:
@@ -47,7 +46,7 @@ def _moderation(args: argparse.Namespace) -> int:
     )
     # Everything is computed before anything is printed, so a failure prints nothing.
     if args.json:
-        output = json.dumps(result.to_dict(at=probe, fdr=args.fdr), indent=2, allow_nan=False)
+        output = json_text("moderation", result.to_dict(at=probe, fdr=args.fdr))
     else:
         output = result.report(at=probe, fdr=args.fdr)
     if result.n_dropped:
@@ -113,5 +112,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="refuse rows with missing values instead of dropping them",
     )
-    cmd.add_argument("--json", action="store_true", help="print JSON instead of the text report")
+    add_output_options(
+        cmd,
+        fields="the keys of the moderation result's to_dict(), documented in "
+        "implsupport.moderation",
+    )
     cmd.set_defaults(func=_moderation)
