@@ -101,3 +101,12 @@ def test_glued_output_is_the_short_repr_nbval_compares(monkeypatch: pytest.Monke
 def test_the_precision_is_documented_where_it_is_defined() -> None:
     assert SIGNIFICANT_DIGITS == 6
     assert "six significant digits" in display.__doc__.lower()
+
+
+def test_table_has_no_index_left_headers_and_shows_missing_cells():
+    table = display.table
+    html = table(pd.DataFrame({"Strategy": ["A", "B"], "Level": [1, None]}), missing="below 2").data
+    assert "<th>Strategy</th>" in html and "text-align: left" in html
+    assert "below 2" in html and "<th></th>" not in html  # no index column
+    with pytest.raises(TypeError, match="needs a DataFrame"):
+        table([1, 2])

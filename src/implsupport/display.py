@@ -24,7 +24,7 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-__all__ = ["SIGNIFICANT_DIGITS", "glue_number", "round_sig"]
+__all__ = ["SIGNIFICANT_DIGITS", "glue_number", "round_sig", "table"]
 
 #: Significant digits kept in every stored number a reader sees (prose and tables).
 SIGNIFICANT_DIGITS = 6
@@ -92,3 +92,16 @@ def glue_number(name: str, value: Any, *, digits: int = SIGNIFICANT_DIGITS) -> i
 
     glue(name, stored, display=False)
     return stored
+
+
+def table(frame: pd.DataFrame, *, missing: str = "") -> Any:
+    """A table for the page: no index, headers aligned left, missing cells shown as ``missing``.
+
+    Returns an HTML object for a notebook cell to display. Round numbers first (for example with
+    :func:`round_sig`): what is shown is what is stored.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"table needs a DataFrame, got {type(frame).__name__}")
+    from IPython.display import HTML
+
+    return HTML(frame.to_html(index=False, border=0, justify="left", na_rep=missing))

@@ -59,6 +59,10 @@ def _course_competencies(args: argparse.Namespace) -> int:
         matrix.columns = [c.split("_")[0] for c in matrix.columns]
         print(table_text(matrix.reset_index()))
         print("columns: " + "; ".join(f"{c.id.split('_')[0]} = {c.id}" for c in cmap.chapters))
+        uncovered = cmap.uncovered()
+        total = len(cmap.competencies)
+        print(f"covered: {total - len(uncovered)} of {total} competencies", end="")
+        print(f" (none yet: {', '.join(map(str, uncovered))})" if uncovered else "")
         return EXIT_OK
     number = cmap.find(args.competency)
     name = cmap.competencies.set_index("number").loc[number, "competency"]
