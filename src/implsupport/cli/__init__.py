@@ -27,6 +27,7 @@ from . import (
     data,
     diffusion,
     logic_model,
+    mediation,
     moderation,
     power,
     sustainment,
@@ -45,6 +46,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     sustainment.add_commands,
     course.add_commands,
     moderation.add_commands,
+    mediation.add_commands,
     logic_model.add_commands,
 ]
 

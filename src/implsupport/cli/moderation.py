@@ -6,11 +6,12 @@ import argparse
 import math
 import sys
 
-from .common import EXIT_OK, UsageError, add_output_options, json_text, read_csv
+from .common import EXIT_OK, UsageError, add_output_options, emit_json, read_csv, save_figure
 
 
-def _parse_probe(text: str) -> str | list[float]:
-    if text.lower() in ("meansd", "percentiles"):
+def parse_probe(text: str, allow_names: bool = True) -> str | list[float]:
+    """--probe: 'auto', 'meansd', 'percentiles' or numbers separated by commas."""
+    if allow_names and text.lower() in ("auto", "meansd", "percentiles"):
         return text.lower()
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
@@ -18,7 +19,9 @@ def _parse_probe(text: str) -> str | list[float]:
         values = []
     if not values or not all(math.isfinite(v) for v in values):
         raise UsageError(
-            f"--probe must be 'meansd', 'percentiles' or numbers separated by commas; got {text!r}"
+            "--probe must be "
+            + ("'auto', 'meansd', 'percentiles' or " if allow_names else "")
+            + f"numbers separated by commas; got {text!r}"
         )
     return values
 
@@ -28,37 +31,87 @@ def _moderation(args: argparse.Namespace) -> int:
 
     if not 0 < args.alpha < 1:
         raise UsageError(f"--alpha must be strictly between 0 and 1; got {args.alpha:g}")
-    probe = _parse_probe(args.probe)
+    probe = parse_probe(args.probe)
+    if args.boot is not None and args.boot < 1:
+        raise UsageError(f"--boot must be a positive number of resamples; got {args.boot}")
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
     frame = read_csv(args.data)
-    result = moderation.fit_moderation(
-        frame,
-        args.outcome,
-        args.predictor,
-        args.moderator,
-        covariates=covariates,
-        se=args.se,
-        center=args.center,
-        alpha=args.alpha,
-        missing="raise" if args.no_drop else "drop",
-    )
-    # Everything is computed before anything is printed, so a failure prints nothing.
-    if args.json:
-        output = json_text("moderation", result.to_dict(at=probe, fdr=args.fdr))
-    else:
-        output = result.report(at=probe, fdr=args.fdr)
-    if result.n_dropped:
-        print(
-            f"implsupport: note: {result.n_dropped} of {result.n + result.n_dropped} rows had "
-            f"missing values in the analysed columns and were dropped (use --no-drop to refuse)",
-            file=sys.stderr,
+    notes = []
+    logistic = args.logistic or _is_binary(frame, args.outcome)
+    if logistic and not args.logistic:
+        notes.append(
+            f"the outcome {args.outcome!r} holds only 0 and 1, so a logistic moderation model "
+            "is fitted (effects on the log-odds scale, z tests)"
         )
-    if result.se_note:
-        print(f"implsupport: note: {result.se_note}", file=sys.stderr)
-    print(output)
+    if logistic and (args.se != "classical" or args.boot):
+        raise UsageError("--se and --boot apply to OLS moderation, not to a logistic model")
+    common = {
+        "covariates": covariates,
+        "center": args.center,
+        "alpha": args.alpha,
+        "missing": "raise" if args.no_drop else "drop",
+    }
+    if logistic:
+        result = moderation.fit_logistic_moderation(
+            frame, args.outcome, args.predictor, args.moderator, **common
+        )
+    else:
+        result = moderation.fit_moderation(
+            frame,
+            args.outcome,
+            args.predictor,
+            args.moderator,
+            se=args.se,
+            n_boot=args.boot or 0,
+            seed=args.seed,
+            **common,
+        )
+    # Everything is computed (and the figure written) before anything is printed, so a
+    # failure prints nothing.
+    payload = result.to_dict(at=probe, fdr=args.fdr)
+    text = None if args.json else result.report(at=probe, fdr=args.fdr)
+    figure = (
+        save_figure(result.plot_probes(at=probe, fdr=args.fdr), args.plot) if args.plot else None
+    )
+    if result.n_dropped:
+        notes.append(
+            f"{result.n_dropped} of {result.n + result.n_dropped} rows had missing values in "
+            "the analysed columns and were dropped (use --no-drop to refuse)"
+        )
+    if getattr(result, "se_note", None):
+        notes.append(result.se_note)
+    if args.boot and args.seed is None:
+        notes.append("no --seed given, so the bootstrap intervals change from run to run")
+    for note in notes:
+        print(f"implsupport: note: {note}", file=sys.stderr)
+    if args.json:
+        emit_json("moderation", {**payload, "figure": figure})
+    else:
+        print(text)
     return EXIT_OK
+
+
+def _is_binary(frame, column: str) -> bool:
+    """True when the column's non-missing values are exactly 0 and 1 (numbers)."""
+    import pandas as pd
+
+    if column not in frame.columns:
+        return False
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().sum() != frame[column].isna().sum():
+        return False
+    return set(values.dropna().unique().tolist()) == {0.0, 1.0}
+
+
+_FIELDS = (
+    "the keys documented in implsupport.moderation (outcome, predictor, moderator, "
+    "covariates, se, se_note, conventions, n, n_dropped, df_resid, coefficients, r2, "
+    "model_test, r2_change, r2_change_test, conditional_effects, johnson_neyman, bootstrap), "
+    "figure (the --plot file or null); a logistic model has model 'logistic', coefficients "
+    "on the log-odds scale, odds_ratios, interaction_lr_test and probability_scale"
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -94,11 +147,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument(
         "--probe",
-        default="meansd",
-        metavar="meansd|percentiles|v1,v2,...",
-        help="moderator values for conditional effects: mean and +/- 1 SD (default), "
-        "16th/50th/84th percentiles ((n+1)p definition, as PROCESS), or given values "
-        "(write negative values as --probe=-1,0,1)",
+        default="auto",
+        metavar="auto|meansd|percentiles|v1,v2,...",
+        help="moderator values for conditional effects: auto (default, as PROCESS 3 and "
+        "later: the two values of a two-valued moderator, otherwise the 16th/50th/84th "
+        "percentiles by the (n+1)p definition), meansd (mean and +/- 1 SD), percentiles, or "
+        "given values (write negative values as --probe=-1,0,1)",
     )
     cmd.add_argument(
         "--fdr",
@@ -112,9 +166,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="refuse rows with missing values instead of dropping them",
     )
-    add_output_options(
-        cmd,
-        fields="the keys of the moderation result's to_dict(), documented in "
-        "implsupport.moderation",
+    cmd.add_argument(
+        "--logistic",
+        action="store_true",
+        help="logistic moderation for a 0/1 outcome (chosen automatically when the outcome "
+        "holds only 0 and 1): effects on the log-odds scale with z tests, and on the "
+        "probability scale",
     )
+    cmd.add_argument(
+        "--boot",
+        type=int,
+        metavar="N",
+        help="also give percentile bootstrap intervals of the conditional effects (N resamples)",
+    )
+    cmd.add_argument("--seed", type=int, metavar="S", help="seed of the bootstrap (reproducible)")
+    add_output_options(cmd, plot=True, fields=_FIELDS)
     cmd.set_defaults(func=_moderation)

@@ -13,7 +13,7 @@ import pandas as pd
 #: Covariance types accepted by :func:`fit_moderation`.
 SE_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3")
 CENTER_OPTIONS = ("none", "moderator", "both")
-PROBE_OPTIONS = ("meansd", "percentiles")
+PROBE_OPTIONS = ("meansd", "percentiles", "auto")
 INTERCEPT = "constant"
 
 

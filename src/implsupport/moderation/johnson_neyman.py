@@ -40,6 +40,8 @@ class JohnsonNeyman:
     fdr: bool
     quadratic: tuple[float, float, float] = field(repr=False)
     note: str | None = None  # why nothing could be computed (region "unavailable")
+    #: Share of the observed cases whose moderator value lies where the effect is significant.
+    share_significant: float | None = None
 
     def describe(self) -> str:
         """One sentence in words."""
@@ -87,6 +89,10 @@ class JohnsonNeyman:
             text += f" Within the observed range it is significant on {parts}."
         else:
             text += " Within the observed range it is significant nowhere."
+        if self.share_significant is not None:
+            text += (
+                f" {100 * self.share_significant:.1f}% of the cases lie where it is significant."
+            )
         return f"{text} {rng}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,6 +114,7 @@ class JohnsonNeyman:
                 "alpha": self.alpha,
                 "description": self.describe(),
                 "note": self.note,
+                "share_of_cases_significant": self.share_significant,
             }
         )
 

@@ -6,13 +6,14 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import INTERCEPT, _check_alpha, _design, _shared_fields
-from .probing import _Probing, probe_values
+from ._common import INTERCEPT, _check_alpha, _clean, _design, _shared_fields
+from .probing import _probe_rows, _Probing, probe_values
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +29,7 @@ class LogisticModerationResult(_Probing):
     interaction_lr_test: Mapping[str, float] = field(default_factory=dict)
     converged: bool = False
     fit_warnings: tuple[str, ...] = ()
+    _predictor_mean: float = 0.0
     _effect_scale = "log-odds"
     _predicted_label = "predicted log-odds that {outcome} = 1"
 
@@ -75,6 +77,109 @@ class LogisticModerationResult(_Probing):
                     }
                 )
         return pd.DataFrame(rows)
+
+    def probability_scale(self, at: str | Sequence[float] = "meansd") -> pd.DataFrame:
+        """At each probe value of w: the predicted probability at the predictor's mean and the
+        change in that probability per unit of x there (the derivative
+        ``p*(1 - p)*(b1 + b3*w)``), covariates at their means. No standard errors."""
+        probes = probe_values(self.moderator_observed, at)
+        x_mean = self._predictor_mean
+        prob = self.predicted_probabilities([x_mean], at)["probability"].to_numpy()
+        slope = self.params[self.predictor] + self.params[self.interaction] * (
+            probes.to_numpy() - self.centering[self.moderator]
+        )
+        return pd.DataFrame(
+            {
+                "label": list(probes.index),
+                "moderator_value": probes.to_numpy(),
+                "predictor_value": x_mean,
+                "probability": prob,
+                "probability_change_per_unit": prob * (1 - prob) * slope,
+            }
+        )
+
+    def report(self, at: str | Sequence[float] = "meansd", fdr: bool = False) -> str:
+        """A text report: coefficients (log-odds, z), odds ratios, the interaction's LR test,
+        conditional effects on the log-odds and the probability scale, Johnson–Neyman."""
+        lr = self.interaction_lr_test
+        coefs = self.coefficients.copy()
+        coefs.index.name = None
+        odds = self.odds_ratios.copy()
+        odds.index.name = None
+        lines = [
+            "Moderation analysis (logistic regression; the model of PROCESS model 1 for a "
+            "0/1 outcome)",
+            f"Outcome (Y): P({self.outcome} = 1)   Predictor (X): {self.predictor}   "
+            f"Moderator (W): {self.moderator}",
+            f"Covariates: {', '.join(self.covariates) if self.covariates else 'none'}",
+            f"Sample size: {self.n}"
+            + (f" ({self.n_dropped} rows with missing values dropped)" if self.n_dropped else ""),
+            "Conventions: maximum likelihood; coefficients and conditional effects on the "
+            "log-odds scale with z tests; probability-scale effects at the predictor's mean "
+            "with covariates at their means (no standard errors); "
+            f"{'converged' if self.converged else 'DID NOT CONVERGE'}.",
+            "",
+            "Coefficients (log-odds scale)",
+            coefs.round(4).to_string(na_rep="NA"),
+            "",
+            "Odds ratios",
+            odds.round(4).to_string(na_rep="NA"),
+            "",
+            f"Likelihood-ratio test of the interaction: chi2(1) = {lr['chi2']:.4f}, "
+            f"p = {lr['p']:.6f}; McFadden pseudo-R2 = {self.pseudo_r2:.4f}",
+            "",
+            repr(self.conditional_effects(at)),
+            "",
+            "Probability scale (predicted probability and its change per unit of "
+            f"{self.predictor}, at the mean of {self.predictor})",
+            self.probability_scale(at).round(4).to_string(index=False),
+            "",
+            "Johnson–Neyman (log-odds scale)",
+            "  "
+            + (
+                self.TWO_VALUES_JN
+                if self.moderator_is_binary
+                else self.johnson_neyman(fdr=fdr).describe()
+            ),
+            "",
+            self.CAVEAT,
+        ]
+        if self.fit_warnings:
+            lines.append("Warnings: " + " | ".join(self.fit_warnings))
+        return "\n".join(lines)
+
+    def to_dict(self, at: str | Sequence[float] = "meansd", fdr: bool = False) -> dict[str, Any]:
+        coefs = self.coefficients
+        return _clean(
+            {
+                "model": "logistic",
+                "outcome": self.outcome,
+                "predictor": self.predictor,
+                "moderator": self.moderator,
+                "covariates": list(self.covariates),
+                "center": self.center,
+                "alpha": self.alpha,
+                "n": self.n,
+                "n_dropped": self.n_dropped,
+                "inference": "z",
+                "scale": "log-odds",
+                "coefficients": {
+                    term: {k: row[k] for k in ("estimate", "se", "z", "p", "ci_low", "ci_high")}
+                    for term, row in coefs.iterrows()
+                },
+                "odds_ratios": {term: dict(row) for term, row in self.odds_ratios.iterrows()},
+                "interaction_lr_test": dict(self.interaction_lr_test),
+                "pseudo_r2": self.pseudo_r2,
+                "converged": self.converged,
+                "fit_warnings": list(self.fit_warnings),
+                "conditional_effects": _probe_rows(self.conditional_effects(at)),
+                "probability_scale": self.probability_scale(at).to_dict(orient="records"),
+                "johnson_neyman": (
+                    None if self.moderator_is_binary else self.johnson_neyman(fdr=fdr).to_dict()
+                ),
+                "caveat": self.CAVEAT,
+            }
+        )
 
     def __repr__(self) -> str:
         lr = self.interaction_lr_test
@@ -139,4 +244,5 @@ def fit_logistic_moderation(
         fit_warnings=messages,
         _predictor_range=(float(x_original.min()), float(x_original.max())),
         _covariate_means={c: float(X[c].mean()) for c in X.columns[4:]},
+        _predictor_mean=float(x_original.mean()),
     )

@@ -19,6 +19,7 @@ from ._common import (
     _fmt,
     _shared_fields,
 )
+from .bootstrap import bootstrap_ols
 from .least_squares import ols_fit, wald_f
 from .probing import _probe_rows, _Probing
 
@@ -77,6 +78,7 @@ class ModerationResult(_Probing):
             f"Standard errors: {self.se_type}; inference: t with {self.df_resid:g} residual df",
             *([f"  NOTE: {self.se_note}"] if self.se_note else []),
             "Centering: " + (self.center if self.center == "none" else f"{self.center}: {centred}"),
+            "Conventions: " + self.conventions(at),
             "",
             "Model summary",
             f"  R2 = {_fmt(self.r2)}   MSE = {_fmt(self.mse)}   "
@@ -93,11 +95,34 @@ class ModerationResult(_Probing):
             repr(effects),
             "",
             "Johnson–Neyman",
-            "  " + jn.describe(),
+            "  " + (self.TWO_VALUES_JN if self.moderator_is_binary else jn.describe()),
         ]
-        if jn.bounds is not None:
+        if jn.bounds is not None and not self.moderator_is_binary:
             lines.append(f"  Bounds: {jn.bounds[0]:.4f} and {jn.bounds[1]:.4f}")
         return "\n".join(lines)
+
+    def conventions(self, at: str | Sequence[float] = "meansd") -> str:
+        """The conventions behind the numbers, in one sentence."""
+        if isinstance(at, str):
+            probes = {
+                "meansd": "the moderator's mean and one SD (n - 1) either side",
+                "percentiles": "the moderator's 16th, 50th and 84th percentiles ((n + 1)p)",
+                "auto": "the moderator's two values when it has two, otherwise its 16th, 50th "
+                "and 84th percentiles ((n + 1)p), as PROCESS 3 and later",
+            }[at.lower()]
+        else:
+            probes = "the moderator values given"
+        text = (
+            f"t on the residual df for every standard error type; probes at {probes}; "
+            f"{100 * (1 - self.alpha):g}% intervals"
+        )
+        if self.boot_params is not None:
+            text += (
+                f"; percentile bootstrap of the conditional effects, {len(self.boot_params)} "
+                "resamples of rows"
+                + (f" (seed {self.boot_seed})" if self.boot_seed is not None else " (no seed)")
+            )
+        return text + "."
 
     def to_dict(self, at: str | Sequence[float] = "meansd", fdr: bool = False) -> dict[str, Any]:
         """Everything the report shows, with the JSON keys documented in the module docstring."""
@@ -112,6 +137,16 @@ class ModerationResult(_Probing):
                 "covariates": list(self.covariates),
                 "se": self.se_type,
                 "se_note": self.se_note,
+                "conventions": self.conventions(at),
+                "bootstrap": (
+                    None
+                    if self.boot_params is None
+                    else {
+                        "resamples": len(self.boot_params),
+                        "seed": self.boot_seed,
+                        "interval": "percentile",
+                    }
+                ),
                 "center": self.center,
                 "centering": dict(self.centering),
                 "alpha": self.alpha,
@@ -135,7 +170,9 @@ class ModerationResult(_Probing):
                     "robust": rc.robust,
                 },
                 "conditional_effects": _probe_rows(self.conditional_effects(at)),
-                "johnson_neyman": self.johnson_neyman(fdr=fdr).to_dict(),
+                "johnson_neyman": (
+                    None if self.moderator_is_binary else self.johnson_neyman(fdr=fdr).to_dict()
+                ),
             }
         )
 
@@ -160,6 +197,8 @@ def fit_moderation(
     center: str = "none",
     alpha: float = 0.05,
     missing: str = "drop",
+    n_boot: int = 0,
+    seed: int | None = None,
 ) -> ModerationResult:
     """Fit ``outcome ~ predictor * moderator (+ covariates)`` by OLS.
 
@@ -173,6 +212,9 @@ def fit_moderation(
         (subtract the predictor's and the moderator's means). Changes b0, b1, b2 only.
     alpha : significance level for confidence intervals, probes and Johnson–Neyman.
     missing : ``"drop"`` (listwise, the count kept in ``n_dropped``) or ``"raise"``.
+    n_boot, seed : with ``n_boot`` > 0, ``n_boot`` bootstrap resamples of rows (seeded by
+        ``seed``) give percentile intervals for the conditional effects (columns ``boot_se``,
+        ``boot_ci_low``, ``boot_ci_high``), see :mod:`implsupport.moderation.bootstrap`.
 
     The R² change due to the interaction is tested with the usual F test; with an HC
     covariance the F is the heteroskedasticity-consistent Wald test of b3 (its t squared),
@@ -196,6 +238,9 @@ def fit_moderation(
         f_change = r2_change / ((1 - fit.r2) / df_resid)
     else:
         f_change = wald_f(fit.params, fit.cov, [X.columns.get_loc(interaction)])
+    boot_params = None
+    if n_boot:
+        boot_params = bootstrap_ols([design.y], [X.to_numpy()], n_boot, seed).params[0]
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return ModerationResult(
         **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
@@ -207,6 +252,8 @@ def fit_moderation(
         r2=float(fit.r2),
         mse=float(fit.ssr / df_resid),
         se_note=fit.se_note,
+        boot_params=boot_params,
+        boot_seed=seed,
         model_test={
             "F": model_f,
             "df1": len(slopes),

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ._common import INTERCEPT, PROBE_OPTIONS, _check_alpha, _check_choice, _clean
+from .bootstrap import percentile_interval
 from .johnson_neyman import JohnsonNeyman, _significant_intervals, fdr_critical_value
 
 
@@ -21,11 +22,18 @@ def probe_values(moderator_values: np.ndarray, at: str | Sequence[float] = "mean
 
     ``"meansd"``: mean − 1 SD, mean, mean + 1 SD (SD with n − 1 in the denominator).
     ``"percentiles"``: the 16th, 50th and 84th percentiles by the (n + 1)p definition
-    (numpy ``method="weibull"``, as PROCESS uses). A sequence: those values.
+    (numpy ``method="weibull"``, as PROCESS uses). ``"auto"`` (the PROCESS 3 default): the two
+    values of a moderator that has exactly two, otherwise the percentiles. A sequence: those
+    values.
     """
     w = np.asarray(moderator_values, dtype=float)
     if isinstance(at, str):
         at = _check_choice("at", at, PROBE_OPTIONS)
+        if at == "auto":
+            distinct = np.unique(w)
+            if distinct.size == 2:
+                return pd.Series(distinct, index=[f"{v:g}" for v in distinct])
+            at = "percentiles"
         if at == "meansd":
             mean, sd = float(np.mean(w)), float(np.std(w, ddof=1))
             return pd.Series(
@@ -116,6 +124,16 @@ class _Probing:
         alpha = self.alpha if alpha is None else _check_alpha(alpha)
         return float(self._dist.ppf(1 - alpha / 2))
 
+    TWO_VALUES_JN = (
+        "Not applicable: the moderator has two values, so the conditional effects at those two "
+        "values (above) are the whole answer."
+    )
+
+    @property
+    def moderator_is_binary(self) -> bool:
+        """True when the moderator takes exactly two values (then probed at those)."""
+        return np.unique(self.moderator_observed).size == 2
+
     @property
     def moderator_range(self) -> tuple[float, float]:
         return (float(self.moderator_observed.min()), float(self.moderator_observed.max()))
@@ -180,6 +198,18 @@ class _Probing:
                 "outside_range": (probes.to_numpy() < lo) | (probes.to_numpy() > hi),
             }
         )
+        if self.boot_params is not None:
+            # Percentile bootstrap of b1 + b3*w at the same probe values (fixed, as PROCESS).
+            k1 = self.params.index.get_loc(self.predictor)
+            k3 = self.params.index.get_loc(self.interaction)
+            wc = probes.to_numpy() - self.centering[self.moderator]
+            draws = self.boot_params[:, [k1]] + self.boot_params[:, [k3]] * wc
+            boot_se, boot_lo, boot_hi = percentile_interval(draws, alpha)
+            table["boot_se"], table["boot_ci_low"], table["boot_ci_high"] = (
+                boot_se,
+                boot_lo,
+                boot_hi,
+            )
         return ConditionalEffects(
             self.predictor,
             self.moderator,
@@ -250,6 +280,9 @@ class _Probing:
             bool(fdr),
             (float(a), float(b), float(c)),
             note=self.se_note if unavailable else None,
+            share_significant=None
+            if unavailable
+            else _share_inside(self.moderator_observed, intervals),
         )
 
     # -- figures
@@ -358,9 +391,32 @@ class _Probing:
         ax.legend(loc="best", fontsize=9)
         return fig
 
+    def plot_probes(self, at: str | Sequence[float] = "auto", fdr: bool = False) -> Any:
+        """Two panels: simple slopes (predicted outcome against x at the probe values of w) and
+        the conditional effect across w with the Johnson–Neyman region, the observed range of
+        w and the share of cases where the effect is significant. Returns the figure."""
+        from .. import plotting
+
+        fig, (left, right) = plotting.figure(width=11, height=4.4, ncols=2)
+        self.plot_predicted(at=at, ax=left)
+        left.set_title("Simple slopes")
+        self.plot(ax=right, fdr=fdr)
+        jn = self.johnson_neyman(fdr=fdr)
+        if jn.share_significant is None:
+            right.set_title("Johnson–Neyman: no standard errors")
+        else:
+            share = 100 * jn.share_significant
+            right.set_title(
+                f"Significant for {share:.0f}% of cases, not for {100 - share:.0f}%",
+            )
+        return fig
+
     _predicted_label = "predicted {outcome}"
     #: Why standard errors are missing (for example HC3 at a point of leverage 1), or None.
     se_note: str | None = None
+    #: Bootstrap estimates of every coefficient (one row per resample), or None.
+    boot_params: np.ndarray | None = field(default=None, repr=False)
+    boot_seed: int | None = None
     _predictor_range: tuple[float, float] = (0.0, 1.0)
     _covariate_means: Mapping[str, float] = field(default_factory=dict)
 
@@ -368,3 +424,11 @@ class _Probing:
 def _probe_rows(effects: ConditionalEffects) -> list[dict[str, Any]]:
     rows = effects.table.to_dict(orient="records")
     return _clean(rows)
+
+
+def _share_inside(values: np.ndarray, intervals: tuple[tuple[float, float], ...]) -> float:
+    """Share of observed moderator values that lie in one of the closed intervals."""
+    inside = np.zeros(values.shape, dtype=bool)
+    for lo, hi in intervals:
+        inside |= (values >= lo) & (values <= hi)
+    return float(inside.mean())
