@@ -39,6 +39,31 @@ def _moderation(args: argparse.Namespace) -> int:
     )
     frame = read_csv(args.data)
     notes = []
+    categorical = args.categorical or args.coding is not None or _is_text(frame, args.moderator)
+    if categorical:
+        if args.logistic or args.center != "none" or args.probe != "auto" or args.fdr:
+            raise UsageError(
+                "--logistic, --center, --probe and --fdr do not apply to a categorical moderator"
+            )
+        if not args.categorical and args.coding is None:
+            notes.append(
+                f"the moderator {args.moderator!r} holds text, so it is treated as categorical "
+                "(indicator coding; see --coding)"
+            )
+        result = moderation.fit_categorical_moderation(
+            frame,
+            args.outcome,
+            args.predictor,
+            args.moderator,
+            covariates=covariates,
+            coding=args.coding or "indicator",
+            se=args.se,
+            alpha=args.alpha,
+            missing="raise" if args.no_drop else "drop",
+            n_boot=args.boot or 0,
+            seed=args.seed,
+        )
+        return _print(args, result, result.to_dict(), None if args.json else result.report(), notes)
     logistic = args.logistic or _is_binary(frame, args.outcome)
     if logistic and not args.logistic:
         notes.append(
@@ -68,13 +93,17 @@ def _moderation(args: argparse.Namespace) -> int:
             seed=args.seed,
             **common,
         )
-    # Everything is computed (and the figure written) before anything is printed, so a
-    # failure prints nothing.
     payload = result.to_dict(at=probe, fdr=args.fdr)
     text = None if args.json else result.report(at=probe, fdr=args.fdr)
-    figure = (
-        save_figure(result.plot_probes(at=probe, fdr=args.fdr), args.plot) if args.plot else None
-    )
+    return _print(args, result, payload, text, notes, probe=probe)
+
+
+def _print(args, result, payload: dict, text: str | None, notes: list[str], **plot) -> int:
+    """Write the figure, then the notes, then the report or JSON: everything is computed
+    before anything is printed, so a failure prints nothing."""
+    figure = None
+    if args.plot:
+        figure = save_figure(result.plot_probes(fdr=args.fdr, **plot), args.plot)
     if result.n_dropped:
         notes.append(
             f"{result.n_dropped} of {result.n + result.n_dropped} rows had missing values in "
@@ -91,6 +120,16 @@ def _moderation(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK
+
+
+def _is_text(frame, column: str) -> bool:
+    """True when the column holds a value that is not a number (a group name)."""
+    import pandas as pd
+
+    if column not in frame.columns:
+        return False
+    values = frame[column].dropna()
+    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").isna().any())
 
 
 def _is_binary(frame, column: str) -> bool:
@@ -110,7 +149,9 @@ _FIELDS = (
     "covariates, se, se_note, conventions, n, n_dropped, df_resid, coefficients, r2, "
     "model_test, r2_change, r2_change_test, conditional_effects, johnson_neyman, bootstrap), "
     "figure (the --plot file or null); a logistic model has model 'logistic', coefficients "
-    "on the log-odds scale, odds_ratios, interaction_lr_test and probability_scale"
+    "on the log-odds scale, odds_ratios, interaction_lr_test and probability_scale; a "
+    "categorical moderator has model 'categorical moderator', groups, group_sizes, coding, "
+    "coding_table, omnibus_interaction_test and conditional_effects by group"
 )
 
 
@@ -172,6 +213,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="logistic moderation for a 0/1 outcome (chosen automatically when the outcome "
         "holds only 0 and 1): effects on the log-odds scale with z tests, and on the "
         "probability scale",
+    )
+    cmd.add_argument(
+        "--categorical",
+        action="store_true",
+        help="treat the moderator as categorical (k groups) even if its values are numbers; a "
+        "moderator holding text is categorical anyway",
+    )
+    cmd.add_argument(
+        "--coding",
+        choices=["indicator", "sequential", "helmert", "effect"],
+        type=str.lower,
+        help="coding of a categorical moderator's groups, as in PROCESS (default indicator; "
+        "the first group in sorted order is the reference)",
     )
     cmd.add_argument(
         "--boot",

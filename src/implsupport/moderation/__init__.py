@@ -71,7 +71,8 @@ Numbers that do not exist (for example an HC3 standard error at a point of lever
 
 Modules: ``ols`` (fit_moderation), ``probing`` (probe values, conditional effects),
 ``johnson_neyman``, ``comparison`` (three nested models), ``multilevel``, ``logistic`` and
-``simulate`` (the simulated sites); ``least_squares`` (OLS with HC0–HC3), ``bootstrap``
+``simulate`` (the simulated sites); ``categorical`` (a k-group moderator); ``least_squares``
+(OLS with HC0–HC3), ``bootstrap``
 (vectorised percentile bootstrap) and ``mediation`` (PROCESS models 4, 7 and 14). Import
 public names from ``implsupport.moderation``.
 """
@@ -83,6 +84,12 @@ from ._common import INTERCEPT as INTERCEPT
 from ._common import PROBE_OPTIONS as PROBE_OPTIONS
 from ._common import SE_TYPES
 from .bootstrap import bootstrap_ols, percentile_interval
+from .categorical import (
+    CODINGS,
+    CategoricalModerationResult,
+    coding_matrix,
+    fit_categorical_moderation,
+)
 from .comparison import ModelComparison, compare_models
 from .johnson_neyman import JohnsonNeyman, fdr_critical_value
 from .least_squares import OLSFit, ols_fit
@@ -94,8 +101,10 @@ from .probing import ConditionalEffects, probe_values
 from .simulate import SITES_TRUE_PARAMETERS, simulate_sites
 
 __all__ = [
+    "CODINGS",
     "SE_TYPES",
     "SITES_TRUE_PARAMETERS",
+    "CategoricalModerationResult",
     "ConditionalEffects",
     "JohnsonNeyman",
     "LogisticModerationResult",
@@ -106,8 +115,10 @@ __all__ = [
     "OLSFit",
     "R2Change",
     "bootstrap_ols",
+    "coding_matrix",
     "compare_models",
     "fdr_critical_value",
+    "fit_categorical_moderation",
     "fit_logistic_moderation",
     "fit_mediation",
     "fit_moderation",
