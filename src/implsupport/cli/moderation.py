@@ -95,7 +95,7 @@ def _moderation(args: argparse.Namespace) -> int:
         )
     payload = result.to_dict(at=probe, fdr=args.fdr)
     text = None if args.json else result.report(at=probe, fdr=args.fdr)
-    return _print(args, result, payload, text, notes, probe=probe)
+    return _print(args, result, payload, text, notes, at=probe)
 
 
 def _print(args, result, payload: dict, text: str | None, notes: list[str], **plot) -> int:
