@@ -242,5 +242,7 @@ def test_figure_has_one_panel_per_drawn_metric(results) -> None:
     assert axes[1].get_xscale() == "log"
     assert not axes[-1].axison
     assert "no significant differences" in axes[-1].texts[0].get_text().replace("\n", " ")
-    first_label = axes[1].get_yticklabels()[0].get_text()
-    assert first_label.startswith("Baskerville")
+    labels = [text.get_text() for text in axes[1].texts]
+    assert labels[0] == "Baskerville et al. 2012 (converted from the SMD)"
+    assert labels[1] == "Kirchner et al. 2014: Reach (RE-AIM)"
+    assert "Kilbourne et al. 2015: difference +10 points" in [t.get_text() for t in axes[2].texts]

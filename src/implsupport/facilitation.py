@@ -410,9 +410,10 @@ class PublishedResults:
         )
         return Recomputation(tuple(checks))
 
-    def plot(self, width: float = 5.6):
+    def plot(self, width: float = 4.8):
         """Small multiples: one panel per metric, each on its own scale and labelled.
 
+        Each result is labelled above its line, so the plot can use the full width of a phone.
         Bars are 95% intervals where one was read; a filled marker means the interval excludes
         no difference or the printed p is below .05, an open one that it does not, a grey one
         that neither was read. Percentages in two arms are drawn as two markers joined by a
@@ -424,10 +425,10 @@ class PublishedResults:
 
         drawn = [m for m in self.metrics if m not in NOT_DRAWN]
         rows = {m: self.table[self.table["metric"] == m] for m in drawn}
-        heights = [max(len(rows[m]), 1) + 1.3 for m in drawn]
+        heights = [max(len(rows[m]), 1) + 1.1 for m in drawn]
         fig, axes = plotting.figure(
             width=width,
-            height=0.5 * sum(heights) + 0.5,
+            height=0.62 * sum(heights) + 0.6,
             nrows=len(drawn),
             gridspec_kw={"height_ratios": heights},
         )
@@ -452,9 +453,21 @@ class PublishedResults:
             nulls = panel["null_value"].dropna()
             if metric != "percentage" and len(nulls):
                 ax.axvline(float(nulls.iloc[0]), color="black", linewidth=0.8, linestyle="--")
-            ax.set_yticks([-i for i in range(len(panel))])
-            ax.set_yticklabels(self._labels(panel), fontsize=9.5)
-            ax.set_ylim(-len(panel) + 0.45, 0.7)
+            ax.set_yticks([])
+            for i, label in enumerate(self._labels(panel)):
+                ax.text(
+                    0.01,
+                    -i + 0.3,
+                    label,
+                    transform=ax.get_yaxis_transform(),
+                    ha="left",
+                    va="bottom",
+                    fontsize=9.5,
+                    zorder=5,
+                    # A white box keeps the no-difference line from running through the text.
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+                )
+            ax.set_ylim(-len(panel) + 0.55, 0.95)
             ax.set_xlabel(PANELS.get(metric, metric), fontsize=10)
             ax.grid(axis="y", visible=False)
         blue = plotting.PALETTE["blue"]
@@ -507,7 +520,12 @@ class PublishedResults:
                 label += f": {row[field]}"
             if "converted" in str(row.get("note", "")):
                 label += " (converted from the SMD)"
-            labels.append(_wrap(label, 24))
+            if pd.notna(row["intervention_value"]) and pd.notna(row["comparison_value"]):
+                difference = percentage_point_difference(
+                    row["intervention_value"], row["comparison_value"]
+                )
+                label += f": difference {difference:+g} points"
+            labels.append(label)
         return labels
 
     @staticmethod
@@ -523,17 +541,13 @@ class PublishedResults:
         ax.plot(intervention, y, "o", markersize=8, color=blue, markerfacecolor=filled)
         for value, text in ((comparison, "comparison"), (intervention, "facilitation")):
             ax.annotate(
-                text, (value, y), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9
+                text,
+                (value, y),
+                xytext=(0, -15),
+                textcoords="offset points",
+                ha="center",
+                fontsize=9,
             )
-        difference = percentage_point_difference(intervention, comparison)
-        ax.annotate(
-            f"difference {difference:+g} points",
-            ((comparison + intervention) / 2, y),
-            xytext=(0, -14),
-            textcoords="offset points",
-            ha="center",
-            fontsize=9,
-        )
 
     @staticmethod
     def _text_panel(ax, panel: pd.DataFrame) -> None:
