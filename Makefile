@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
@@ -12,8 +12,10 @@ help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # The environment: a virtual environment built from the lock file, rebuilt when it changes.
-$(READY): requirements.lock pyproject.toml
+$(READY): requirements.lock pyproject.toml package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11+" >&2; exit 2; }
+	@command -v npm >/dev/null || { echo "make: npm not found; install Node.js (it typesets the formulas)" >&2; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock

@@ -7,11 +7,22 @@ browser. This extension drops repeated inline scripts from each page before it i
 docutils marks each entry of a citation list ``role="doc-biblioentry"`` inside a
 ``role="list"`` container; that role is deprecated and is not a list item, so screen readers
 (and axe-core) see a list without items. Entries are marked ``role="listitem"`` instead.
+
+pydata-sphinx-theme loads ``fontawesome.js`` (1.5 MB) on every page only so that projects can
+add custom icons; the theme's style sheet already draws every standard icon from the
+Font Awesome web fonts, and the book has no custom icons. The script tag is dropped from each
+written page and the file from ``_static``, together with the themes' source maps (``*.map``,
+3.5 MB, read only by a developer's browser tools). This is what the theme itself moves to
+upstream (pydata-sphinx-theme #2379, #2494).
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
+
+_ICON_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 
 
 def _drop_repeated_inline_scripts(
@@ -41,7 +52,22 @@ def _citation_entries_as_list_items(
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _drop_icon_script_and_source_maps(app: Any, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lighter = _ICON_SCRIPT.sub("", text)
+        if lighter != text:
+            page.write_text(lighter, encoding="utf-8")
+    static = out / "_static"
+    for unused in [static / "scripts" / "fontawesome.js", *static.rglob("*.map")]:
+        unused.unlink(missing_ok=True)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _drop_repeated_inline_scripts)
     app.connect("html-page-context", _citation_entries_as_list_items)
+    app.connect("build-finished", _drop_icon_script_and_source_maps)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

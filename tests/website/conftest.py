@@ -67,6 +67,11 @@ class PageVisit:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
+    transferred: list[tuple[str, int]] = field(default_factory=list)
+
+    def bytes_transferred(self) -> int:
+        """Bytes the browser received for the page so far (bodies and headers)."""
+        return sum(size for _, size in self.transferred)
 
 
 @pytest.fixture
@@ -93,15 +98,17 @@ def visit(browser, base_url: str) -> Iterator:
         def route(r) -> None:
             if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
                 r.continue_()
-            elif "mathjax" in r.request.url:
-                # MathJax comes from its CDN on pages with formulas; this machine has no
-                # network, so it gets an empty script (formulas then stay as TeX source).
-                result.external_requests.append(r.request.url)
-                r.fulfill(status=200, content_type="application/javascript", body="")
-            else:  # anything else from another host is refused and reported by the tests
+            else:  # anything from another host is refused and reported by the tests
                 result.external_requests.append(r.request.url)
                 r.abort()
 
+        def finished(request) -> None:
+            sizes = request.sizes()
+            result.transferred.append(
+                (request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"])
+            )
+
+        page.on("requestfinished", finished)
         page.route("**/*", route)
         page.goto(base_url + path, wait_until="networkidle")
         return result

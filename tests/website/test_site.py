@@ -16,7 +16,6 @@ from .conftest import REPORTS, ROOT, chapter_notebooks, toc_pages
 
 PAGES = toc_pages()
 NOTEBOOKS = chapter_notebooks()
-MAX_PAGE_BYTES = 2 * 1024 * 1024
 FILE_NAME = re.compile(r"^[\w\-./]+\.(png|jpe?g|svg|gif|webp)$", re.I)
 
 
@@ -59,10 +58,10 @@ def test_page_loads_without_console_errors_or_failed_requests(visit, page_path: 
     result = visit(page_path)
     assert result.console_errors == [], f"{page_path}: console errors {result.console_errors}"
     assert result.failed_requests == [], f"{page_path}: failed requests {result.failed_requests}"
-    # The site must work offline: nothing it needs may come from another host, except MathJax,
-    # which only typesets formulas and is loaded from its CDN on pages that have them.
-    unexpected = [u for u in result.external_requests if "mathjax" not in u]
-    assert unexpected == [], f"{page_path}: requests to other hosts {unexpected}"
+    # The site must work offline: nothing it needs may come from another host.
+    assert result.external_requests == [], (
+        f"{page_path}: requests to other hosts {result.external_requests}"
+    )
 
 
 @pytest.mark.parametrize("page_path", PAGES)
@@ -179,24 +178,6 @@ def test_no_serious_accessibility_violations(visit, page_path: str) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert serious == [], f"{page_path}: {serious}"
-
-
-def test_page_weight_report(site: Path) -> None:
-    rows = []
-    for page_path in PAGES:
-        page = site / page_path
-        figures = {
-            (page.parent / unquote(urlsplit(img.get("src") or "").path)).resolve()
-            for img in parse(page).images
-            if img.get("src") and "_static" not in (img.get("src") or "")
-        }
-        size = page.stat().st_size + sum(f.stat().st_size for f in figures if f.exists())
-        rows.append((page_path, size, len(figures)))
-    report = "\n".join(f"{size / 1024:9.1f} KiB  {n:3d} figures  {p}" for p, size, n in rows)
-    (REPORTS / "page_weight.txt").write_text(report + "\n")
-    print("\nPage weight (HTML + figures, without shared theme assets):\n" + report)
-    heavy = [p for p, size, _ in rows if size > MAX_PAGE_BYTES]
-    assert not heavy, f"pages over 2 MB: {heavy}"
 
 
 def test_screenshots_at_desktop_and_mobile_widths(visit) -> None:
