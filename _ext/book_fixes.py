@@ -22,7 +22,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-_ICON_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+_ICON_SCRIPT = re.compile(
+    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
+)
 
 
 def _drop_repeated_inline_scripts(
