@@ -14,6 +14,15 @@ Font Awesome web fonts, and the book has no custom icons. The script tag is drop
 written page and the file from ``_static``, together with the themes' source maps (``*.map``,
 3.5 MB, read only by a developer's browser tools). This is what the theme itself moves to
 upstream (pydata-sphinx-theme #2379, #2494).
+
+sphinx-exercise heads each solution "Solution to Exercise N", with "Exercise N" a link back to
+the exercise. The solution is a dropdown whose whole header opens it (sphinx-togglebutton), but
+a click on the link, which fills most of the header, jumped to the exercise instead. The header
+keeps its words and loses the link: the exercise is just above it.
+
+Figures fill the text column (they are SVG, drawn for it), and, like every scaled image in
+Sphinx (``html_scaled_image_link``), each one links to its own file, so a tap on a phone opens
+it full size.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from docutils import nodes
 
 _ICON_SCRIPT = re.compile(
     r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>'
@@ -68,8 +79,30 @@ def _drop_icon_script_and_source_maps(app: Any, exception: Exception | None) -> 
         unused.unlink(missing_ok=True)
 
 
+def _figures_fill_the_column(app: Any, doctree: nodes.document, docname: str) -> None:
+    for figure in doctree.findall(nodes.figure):
+        for image in figure.findall(nodes.image):
+            if not any(key in image for key in ("width", "height", "scale")):
+                image["width"] = "100%"
+
+
+_SOLUTION_TITLE = re.compile(
+    r'(<div class="solution[^"]*dropdown[^"]*"[^>]*>\s*<p class="admonition-title">[^<]*)'
+    r'<a class="reference internal" href="#[^"]*">(.*?)</a>'
+)
+
+
+def _solution_headers_open_the_solution(
+    app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    if "body" in context:
+        context["body"] = _SOLUTION_TITLE.sub(r"\1\2", context["body"])
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _drop_repeated_inline_scripts)
     app.connect("html-page-context", _citation_entries_as_list_items)
+    app.connect("html-page-context", _solution_headers_open_the_solution)
     app.connect("build-finished", _drop_icon_script_and_source_maps)
+    app.connect("doctree-resolved", _figures_fill_the_column)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import matplotlib as mpl
+import matplotlib.text
 import pytest
 
 from implsupport import plotting
@@ -45,3 +46,33 @@ def test_figure_and_glue_name_checks() -> None:
     assert tuple(fig.get_size_inches()) == (3, 2)
     with pytest.raises(ValueError, match="figure name"):
         plotting.glue_figure("bad name!", fig)
+
+
+def _drawn(width: float = 10.0) -> object:
+    fig, ax = plotting.figure(width=width, height=4)
+    ax.plot([0, 1, 2], [0.1, 0.4, 0.2], label="adoption")
+    ax.annotate("small note", (1, 0.4), fontsize=6)
+    ax.set_title("Adoption over time")
+    ax.legend()
+    return fig
+
+
+def test_stored_svg_is_the_same_every_time_and_keeps_text_as_text() -> None:
+    first = plotting.figure_svg(_drawn())
+    second = plotting.figure_svg(_drawn())
+    assert first == second
+    assert "<dc:date>" not in first
+    assert "Adoption over time" in first  # text as text, not glyph outlines
+
+
+def test_wide_figures_fit_the_column_and_small_text_is_enlarged() -> None:
+    fig = plotting.fit_to_column(_drawn(width=10))
+    width, height = fig.get_size_inches()
+    fig.draw_without_rendering()
+    drawn = fig.get_tightbbox().width
+    assert drawn <= plotting.COLUMN_INCHES * 1.001
+    assert width / height == pytest.approx(10 / 4)  # shrunk, not distorted
+    sizes = [t.get_fontsize() for t in fig.findobj(mpl.text.Text) if t.get_text()]
+    assert min(sizes) >= plotting.MIN_FONT_POINTS
+    narrow = plotting.fit_to_column(_drawn(width=4))
+    assert narrow.get_size_inches()[0] == pytest.approx(4)

@@ -4,13 +4,17 @@ Usage: python tools/make_pdf.py [--no-solutions] [--out _build/pdf/book.pdf]
 
 The book is built as a single HTML page (Sphinx's singlehtml builder, using the execution
 cache), opened in headless Chromium, and printed with print styles that hide the navigation
-and open every dropdown; --no-solutions leaves the exercise solutions out. The PDF is tagged,
-so figures keep their alt text, and has an outline of the chapters.
+and open every dropdown; --no-solutions leaves the exercise solutions out. Code that the site
+folds away (cells tagged ``hide-input``) is left out of print: a trainer prints the prose,
+tables, figures and exercises. Formulas are typeset when the book is built (KaTeX), so the
+PDF shows mathematics, never TeX source; the script checks the PDF's text and fails if any is
+left. The PDF is tagged, so figures keep their alt text, and has an outline of the chapters.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,29 +24,53 @@ from implsupport.website import HIDE_SOLUTIONS_CSS, PRINT_CSS, launch_chromium, 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build" / "pdf"
 
+#: Folded code stays folded in print (its output is printed), and code that is printed wraps.
+FOLDED_CODE_CSS = """
+.cell.tag_hide-input > details.above-input { display: none !important; }
+.cell_input pre, .cell_output pre { font-size: 8pt !important; }
+img { max-width: 100% !important; height: auto !important; }
+table { font-size: 9pt; }
+"""
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-solutions", action="store_true", help="leave solutions out")
-    parser.add_argument("--out", type=Path, default=BUILD / "book.pdf")
-    args = parser.parse_args()
+#: TeX source that should have been typeset.
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
+
+
+def raw_tex(pdf: Path) -> list[str]:
+    """Snippets of TeX source found in the text of ``pdf`` (empty when every formula is typeset)."""
+    from pypdf import PdfReader
+
+    found = []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        text = page.extract_text() or ""
+        found += [
+            f"page {number}: {text[max(0, m.start() - 30) : m.end() + 30]!r}"
+            for m in RAW_TEX.finditer(text)
+        ]
+    return found
+
+
+def build_pdf(out: Path, *, solutions: bool = True, build: Path = BUILD) -> Path:
+    """Build the single-page HTML book under ``build`` and print it to ``out``."""
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run(
-        [str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(BUILD)],
+        [str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(build)],
         check=True,
     )
     from playwright.sync_api import sync_playwright
 
-    with serve(BUILD / "_build" / "singlehtml") as url, sync_playwright() as playwright:
+    with serve(build / "_build" / "singlehtml") as url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page()
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
         page.goto(url + "index.html", wait_until="networkidle")
-        page.add_style_tag(content=PRINT_CSS + (HIDE_SOLUTIONS_CSS if args.no_solutions else ""))
+        page.add_style_tag(
+            content=PRINT_CSS + FOLDED_CODE_CSS + ("" if solutions else HIDE_SOLUTIONS_CSS)
+        )
         page.emulate_media(media="print")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
-            path=str(args.out),
+            path=str(out),
             format="A4",
             print_background=True,
             margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
@@ -50,8 +78,20 @@ def main() -> None:
             outline=True,
         )
         browser.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-solutions", action="store_true", help="leave solutions out")
+    parser.add_argument("--out", type=Path, default=BUILD / "book.pdf")
+    args = parser.parse_args()
+    out = build_pdf(args.out, solutions=not args.no_solutions)
+    left = raw_tex(out)
+    if left:
+        sys.exit(f"make_pdf: error: {len(left)} formulas printed as TeX source, e.g. {left[:3]}")
     kind = "without" if args.no_solutions else "with"
-    print(f"PDF ({kind} solutions): {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
+    print(f"PDF ({kind} solutions): {out} ({out.stat().st_size / 1024:.0f} KiB)")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ class RatingsMatrix:
                 code = self.codes.iat[r, c]
                 if code in ("M", "X"):
                     face = "#d9d9d9" if code == "M" else "white"
-                    hatch = "...." if code == "M" else "xxx"
+                    hatch = ".." if code == "M" else "xxx"
                     ax.add_patch(
                         _rect(c, r, face=face, hatch=hatch, edge="#7f7f7f"),
                     )
@@ -209,7 +209,7 @@ class RatingsMatrix:
         ]
         handles += [
             Patch(facecolor="white", edgecolor="#7f7f7f", hatch="xxx", label="X mixed"),
-            Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", hatch="....", label="M missing"),
+            Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", hatch="..", label="M missing"),
         ]
         ax.legend(
             handles=handles,

@@ -13,10 +13,15 @@ numbers with at most four decimals or as whole counts), and far fewer than the d
 two correct machines disagree (about 1e-12 relative for the book's closed forms and tightly
 converged fits). The repository tests check that no glued number is displayed with more digits
 than are stored.
+
+Tables for readers go through :func:`show_table`: no meaningless 0, 1, 2... index, numbers
+rounded for reading, plain headers, an empty cell (not ``NaN`` or ``<NA>``) where a value is
+missing, and the same HTML on every run (nbval compares it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from numbers import Integral, Real
 from typing import Any, overload
@@ -24,7 +29,7 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-__all__ = ["SIGNIFICANT_DIGITS", "glue_number", "round_sig", "table"]
+__all__ = ["SIGNIFICANT_DIGITS", "Table", "glue_number", "round_sig", "show_table", "table"]
 
 #: Significant digits kept in every stored number a reader sees (prose and tables).
 SIGNIFICANT_DIGITS = 6
@@ -105,3 +110,75 @@ def table(frame: pd.DataFrame, *, missing: str = "") -> Any:
     from IPython.display import HTML
 
     return HTML(frame.to_html(index=False, border=0, justify="left", na_rep=missing))
+
+
+class Table:
+    """A table formatted for reading; shows as HTML in a notebook and as text elsewhere."""
+
+    def __init__(self, frame: pd.DataFrame, html: str) -> None:
+        self.frame = frame
+        self._html = html
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False, na_rep="")
+
+
+def _header(name: Any) -> str:
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def show_table(
+    frame: pd.DataFrame | pd.Series,
+    *,
+    digits: int = 3,
+    index: bool | None = None,
+    headers: dict[str, str] | None = None,
+    caption: str | None = None,
+) -> Table:
+    """``frame`` formatted for a reader: rounded, with plain headers and no meaningless index.
+
+    ``digits`` is the number of decimals shown for floats. The index is kept when it carries
+    meaning (it has a name, or is not 0, 1, 2...), unless ``index`` says otherwise. ``headers``
+    renames columns; other headers lose their underscores and start with a capital letter.
+    Missing values show as empty cells.
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"show_table needs a DataFrame or Series, got {type(frame).__name__}")
+    if isinstance(digits, bool) or not isinstance(digits, Integral) or digits < 0:
+        raise ValueError(f"digits must be a whole number of at least 0, got {digits!r}")
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    keep_index = (not default_index) if index is None else index
+    table = frame.reset_index() if keep_index else frame.reset_index(drop=True)
+    renames = headers or {}
+    table.columns = [renames.get(str(c), _header(c)) for c in table.columns]
+    shown = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            shown[column] = values.map({True: "yes", False: "no"}).fillna("")
+        else:
+            shown[column] = values.map(lambda v: "" if _is_missing(v) else str(v))
+    # The table's id comes from its content, so the HTML is the same on every run.
+    digest = hashlib.sha256(shown.to_csv(index=False).encode()).hexdigest()[:10]
+    styler = shown.style.hide(axis="index").set_uuid(digest)
+    numeric = [c for c, s in zip(shown.columns, table.dtypes, strict=True) if s.kind in "iuf"]
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    if caption:
+        styler = styler.set_caption(caption)
+    return Table(shown, styler.to_html())
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

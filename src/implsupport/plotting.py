@@ -6,17 +6,32 @@ contrast); the tests check both. In a chapter, draw with the
 house style, then hand the figure to :func:`glue_figure`; the chapter's Markdown shows it with
 a ``{glue:figure}`` directive that gives the caption and the ``:alt:`` text, so the built
 page never shows a figure whose alternative text is a file name.
+
+Figures are stored as SVG (:func:`figure_svg`): sharp at any zoom and in print, with the text
+kept as text so that it is searchable and its size can be measured on the page. The SVG is the
+same on every machine (no date, fixed ids), because nbval compares it with the stored output.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
-__all__ = ["DIVERGING", "PALETTE", "SEQUENTIAL", "figure", "glue_figure", "use_house_style"]
+__all__ = [
+    "DIVERGING",
+    "PALETTE",
+    "SEQUENTIAL",
+    "figure",
+    "figure_svg",
+    "fit_to_column",
+    "glue_figure",
+    "use_house_style",
+]
 
 #: Okabe-Ito hues with at least 3:1 contrast on white, in the order the house style cycles.
 PALETTE: dict[str, str] = {
@@ -49,7 +64,18 @@ _STYLE: dict[str, Any] = {
     "savefig.bbox": "tight",
     "image.cmap": SEQUENTIAL,
     "svg.hashsalt": "implsupport",
+    "svg.fonttype": "none",
 }
+
+#: The text column's width, in inches at 96 px per inch of the page: a figure stored for the book
+#: is at most this wide, so that on a 1280 px screen (a column of about 720 px) its smallest text,
+#: :data:`MIN_FONT_POINTS`, is no smaller than the page's own small print (14 px).
+COLUMN_INCHES = 6.0
+#: The smallest text a stored figure may carry, in points.
+MIN_FONT_POINTS = 9.0
+
+#: What makes a stored SVG the same on every run and machine: fixed ids, text as text.
+_SVG: dict[str, Any] = {"svg.hashsalt": "implsupport", "svg.id": "figure", "svg.fonttype": "none"}
 
 
 def use_house_style() -> None:
@@ -63,15 +89,46 @@ def figure(width: float = 7.0, height: float = 4.0, **subplots: Any) -> tuple[Fi
         return plt.subplots(figsize=(width, height), layout="constrained", **subplots)
 
 
+def fit_to_column(fig: Figure) -> Figure:
+    """Make ``fig`` at most :data:`COLUMN_INCHES` wide, with no text under the minimum size.
+
+    A wider figure is scaled down as a whole (its text keeps its size in points, so it grows
+    relative to the figure); text smaller than :data:`MIN_FONT_POINTS` is enlarged to it.
+    """
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < MIN_FONT_POINTS:
+            text.set_fontsize(MIN_FONT_POINTS)
+    # The stored file is cut to what is drawn (bbox_inches="tight"), which labels outside the
+    # axes can make wider than the figure: shrink until what is drawn fits the column.
+    for _ in range(4):
+        width, height = fig.get_size_inches()
+        fig.draw_without_rendering()  # lay the figure out at its current size first
+        drawn = fig.get_tightbbox().width
+        if drawn <= COLUMN_INCHES * 1.001:
+            break
+        factor = COLUMN_INCHES / drawn
+        fig.set_size_inches(width * factor, height * factor)
+    return fig
+
+
+def figure_svg(fig: Figure) -> str:
+    """``fig`` as SVG text, identical on every run: no date, fixed ids, text kept as text."""
+    buffer = io.StringIO()
+    with mpl.rc_context(_SVG):
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
 def glue_figure(name: str, fig: Figure) -> None:
-    """Store ``fig`` under ``name`` for a ``{glue:figure}`` directive, and close it.
+    """Store ``fig`` as SVG under ``name`` for a ``{glue:figure}`` directive, and close it.
 
     The figure is not displayed where it is drawn: the directive in the chapter's Markdown
     places it, with its caption and ``:alt:`` text.
     """
     if not name or not name.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"figure name must be letters, digits, '-' or '_'; got {name!r}")
+    from IPython.display import SVG
     from myst_nb import glue  # only available where the book is built
 
-    glue(name, fig, display=False)
+    glue(name, SVG(data=figure_svg(fit_to_column(fig))), display=False)
     plt.close(fig)

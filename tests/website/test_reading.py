@@ -7,14 +7,17 @@ widths readers use: 390 px (a phone), 800 px (a tablet) and 1280 px (a laptop).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, chapter_notebooks, toc_pages
+from .conftest import REPORTS, ROOT, SITE, chapter_notebooks, toc_pages
 
 PAGES = toc_pages()
 CHAPTERS = chapter_notebooks()
 WIDTHS = (390, 800, 1280)
+#: A first visit to any page may transfer at most this much (1.5 MB).
+MAX_FIRST_VISIT_BYTES = 1_500_000
 #: TeX that a renderer should have turned into mathematics.
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
 
@@ -146,3 +149,86 @@ def test_formulas_are_typeset_offline(visit, page_path: str) -> None:
     # The formulas' fonts come from the site itself and have loaded.
     assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
     assert result.external_requests == []
+
+
+def _figure_pages() -> list[str]:
+    built = [p for p in PAGES if (SITE / p).is_file()]  # none before the site is built
+    return [p for p in built if "<img" in (SITE / p).read_text(encoding="utf-8")]
+
+
+FIGURE_PAGES = _figure_pages()
+SVG_FONT_SIZE = re.compile(r"font(?:-size)?:[^;\"]*?([\d.]+)px")
+SVG_WIDTH = re.compile(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"')
+FIGURES = """() => Array.from(document.querySelectorAll('article figure img')).map(img => {
+  const box = img.getBoundingClientRect();
+  const link = img.closest('a');
+  return {src: img.getAttribute('src'), url: img.src, width: box.width,
+          natural: img.naturalWidth, link: link ? link.href : null};
+})"""
+SMALL_PRINT = """() => parseFloat(getComputedStyle(
+  document.querySelector('article figcaption') || document.querySelector('article p')).fontSize)"""
+
+
+def test_the_book_has_figures() -> None:
+    assert len(FIGURE_PAGES) >= 6, FIGURE_PAGES
+
+
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
+def test_figures_are_sharp_and_their_text_no_smaller_than_the_captions(
+    visit, page_path: str
+) -> None:
+    page = visit(page_path, width=1280).page
+    small_print = page.evaluate(SMALL_PRINT)
+    figures = page.evaluate(FIGURES)
+    assert figures, f"{page_path}: no figures"
+    for figure in figures:
+        name = figure["src"].rsplit("/", 1)[-1]
+        if name.endswith(".svg"):
+            svg = (SITE / Path(page_path).parent / figure["src"]).resolve().read_text()
+            sizes = [float(s) for s in SVG_FONT_SIZE.findall(svg)]
+            assert sizes, f"{page_path}: {name} has no text as text (font sizes unknown)"
+            scale = figure["width"] / float(SVG_WIDTH.search(svg).group(1))
+            smallest = min(sizes) * scale
+            assert smallest >= small_print, (
+                f"{page_path}: {name}: smallest text {smallest:.1f} px on the page, "
+                f"smaller than the captions' {small_print:.1f} px"
+            )
+        else:  # a bitmap must have at least two pixels for each one on the screen
+            assert figure["natural"] >= 2 * figure["width"], (
+                f"{page_path}: {name} is {figure['natural']} px wide, shown at "
+                f"{figure['width']:.0f} px"
+            )
+        # A tap opens the figure full size.
+        assert figure["link"] == figure["url"], f"{page_path}: {name} does not open full size"
+
+
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
+def test_figures_fit_a_phone_and_open_full_size(visit, page_path: str) -> None:
+    page = visit(page_path, width=390, height=844).page
+    for figure in page.evaluate(FIGURES):
+        assert 0 < figure["width"] <= 390, f"{page_path}: {figure['src']} is wider than the phone"
+        assert figure["link"] == figure["url"], f"{page_path}: {figure['src']} cannot be enlarged"
+
+
+def test_first_visit_transfers_at_most_one_and_a_half_megabytes(visit) -> None:
+    rows = []
+    for page_path in PAGES:
+        result = visit(page_path)
+        page = result.page
+        # Everything a reader scrolling to the end would load, lazy images included.
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        images = page.locator("article img").count()
+        rows.append((page_path, result.bytes_transferred(), len(result.transferred), images))
+    report = "\n".join(
+        f"{size / 1024:9.1f} KiB  {requests:3d} requests  {images:3d} figures  {path}"
+        for path, size, requests, images in rows
+    )
+    (REPORTS / "page_weight.txt").write_text(
+        "Bytes transferred on a first visit (empty cache), measured in Chromium\n" + report + "\n"
+    )
+    print("\nFirst-visit transfer per page:\n" + report)
+    heavy = [
+        f"{path} ({size / 1e6:.2f} MB)" for path, size, _, _ in rows if size > MAX_FIRST_VISIT_BYTES
+    ]
+    assert not heavy, f"pages over 1.5 MB on a first visit: {heavy}"

@@ -147,9 +147,12 @@ def test_solutions_stay_hidden_until_opened(visit) -> None:
     solution = page.locator("div.solution").first
     body = solution.locator("section").first
     assert not body.is_visible(), "a solution is visible before it is opened"
-    solution.locator("button.toggle-button").first.click()
+    header = solution.locator(".admonition-title").first
+    assert header.locator("a").count() == 0, "the solution's header holds a link, not the control"
+    header.click(position={"x": 60, "y": 10})  # on the words "Solution to Exercise ..."
     body.wait_for(state="visible", timeout=5000)
     assert body.is_visible()
+    assert "#" not in page.url.split(".html", 1)[1], "the click jumped away instead of opening"
 
 
 def test_print_styles_show_or_hide_solutions(visit) -> None:

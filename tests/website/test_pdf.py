@@ -1,0 +1,60 @@
+"""What `make pdf` prints for a trainer: typeset formulas, no folded code, whole pages."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "tools" / "make_pdf.py")
+make_pdf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_pdf)
+
+
+@pytest.fixture(scope="session")
+def book_pdf(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("pdf")
+    return make_pdf.build_pdf(folder / "book.pdf", build=folder / "build")
+
+
+@pytest.fixture(scope="session")
+def pdf_text(book_pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(book_pdf).pages]
+
+
+def test_raw_tex_is_found_where_there_is_some(tmp_path: Path) -> None:
+    # The check itself: a PDF holding TeX source is caught.
+    from playwright.sync_api import sync_playwright
+
+    from implsupport.website import launch_chromium
+
+    target = tmp_path / "tex.pdf"
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+        page.set_content(r"<p>The peak is at \[ t^* = \frac{\ln(q/p)}{p+q} \].</p>")
+        page.pdf(path=str(target))
+        browser.close()
+    assert make_pdf.raw_tex(target)
+
+
+def test_pdf_has_no_tex_source(book_pdf: Path) -> None:
+    assert make_pdf.raw_tex(book_pdf) == []
+
+
+def test_pdf_is_the_whole_book_with_formulas(pdf_text: list[str]) -> None:
+    text = "\n".join(pdf_text)
+    assert len(pdf_text) >= 40, f"only {len(pdf_text)} pages"
+    for title in ("Diffusion models", "Three MST services", "References"):
+        assert title in text, f"{title!r} is not in the PDF"
+
+
+def test_folded_code_is_left_out_of_print(pdf_text: list[str]) -> None:
+    text = "\n".join(pdf_text)
+    # The set-up cells that open each chapter are folded on the site, so they are not printed.
+    assert "from implsupport import" not in text
