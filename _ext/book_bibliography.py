@@ -49,7 +49,8 @@ def names_et_al(children: list, context: dict, role: str, **kwargs: Any) -> Text
     formatted = [style.format_name(person, style.abbreviate_names) for person in known]
     if len(known) < len(persons):
         separator = ", " if len(known) > 1 else " "
-        return Text(Text(", ").join(formatted), separator, "et al.")
+        listed = join(sep=", ")[formatted].format_data(context)
+        return Text(listed, separator, "et al.")
     return join(**kwargs)[formatted].format_data(context)
 
 

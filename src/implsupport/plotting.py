@@ -15,6 +15,7 @@ same on every machine (no date, fixed ids), because nbval compares it with the s
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 import matplotlib as mpl
@@ -100,14 +101,22 @@ def fit_to_column(fig: Figure) -> Figure:
             text.set_fontsize(MIN_FONT_POINTS)
     # The stored file is cut to what is drawn (bbox_inches="tight"), which labels outside the
     # axes can make wider than the figure: shrink until what is drawn fits the column.
+    fig.draw_without_rendering()  # lay the figure out at its size first
     for _ in range(4):
         width, height = fig.get_size_inches()
-        fig.draw_without_rendering()  # lay the figure out at its current size first
-        drawn = fig.get_tightbbox().width
-        if drawn <= COLUMN_INCHES * 1.001:
+        factor = COLUMN_INCHES / fig.get_tightbbox().width
+        if factor >= 0.999:
             break
-        factor = COLUMN_INCHES / drawn
         fig.set_size_inches(width * factor, height * factor)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.draw_without_rendering()
+        if any("collapsed" in str(w.message) for w in caught):
+            # Too much text for a figure this small: keep the last size that could be laid out
+            # (such a figure is better redrawn for the column, e.g. split into rows).
+            fig.set_size_inches(width, height)
+            fig.draw_without_rendering()
+            break
     return fig
 
 
