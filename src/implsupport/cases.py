@@ -193,7 +193,8 @@ class RatingsMatrix:
                 ax.text(c, r, code, ha="center", va="center", fontsize=8.5, color=colour)
         labels = [f"{name} {mark}".rstrip() for name, mark in self.marks.items()]
         ax.set_yticks(range(n_rows), labels, fontsize=8.5)
-        ax.set_xticks(range(n_cols), [str(c).replace(" ", "\n") for c in self.codes.columns])
+        # Slanted service names stay apart when the map is drawn for a narrow page column.
+        ax.set_xticks(range(n_cols), list(self.codes.columns), rotation=35, ha="left")
         ax.xaxis.tick_top()
         ax.grid(False)
         ax.set_xlim(-0.5, n_cols - 0.5)
