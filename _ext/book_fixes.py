@@ -20,6 +20,9 @@ the exercise. The solution is a dropdown whose whole header opens it (sphinx-tog
 a click on the link, which fills most of the header, jumped to the exercise instead. The header
 keeps its words and loses the link: the exercise is just above it.
 
+myst-nb draws folded code cells (``hide-input``) only for the ``html`` builder; the same
+drawing is registered for ``singlehtml``, which ``make pdf`` prints.
+
 Figures fill the text column (they are SVG, drawn for it), and, like every scaled image in
 Sphinx (``html_scaled_image_link``), each one links to its own file, so a tap on a phone opens
 it full size.
@@ -102,6 +105,11 @@ def _solution_headers_open_the_solution(
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _drop_repeated_inline_scripts)
     app.connect("html-page-context", _citation_entries_as_list_items)
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
+
+    app.add_node(
+        HideCodeCellNode, override=True, singlehtml=(visit_HideCellInput, depart_HideCellInput)
+    )
     app.connect("html-page-context", _solution_headers_open_the_solution)
     app.connect("build-finished", _drop_icon_script_and_source_maps)
     app.connect("doctree-resolved", _figures_fill_the_column)

@@ -15,6 +15,7 @@ same on every machine (no date, fixed ids), because nbval compares it with the s
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from typing import Any
 
@@ -69,11 +70,13 @@ _STYLE: dict[str, Any] = {
 }
 
 #: The text column's width, in inches at 96 px per inch of the page: a figure stored for the book
-#: is at most this wide, so that on a 1280 px screen (a column of about 720 px) its smallest text,
+#: is at most this wide, so that on a 1280 px screen (a column of about 690 px) its smallest text,
 #: :data:`MIN_FONT_POINTS`, is no smaller than the page's own small print (14 px).
 COLUMN_INCHES = 6.0
 #: The smallest text a stored figure may carry, in points.
-MIN_FONT_POINTS = 9.0
+MIN_FONT_POINTS = 10.0
+
+_DECIMALS = re.compile(r"(\d\.\d{2})\d+")
 
 #: What makes a stored SVG the same on every run and machine: fixed ids, text as text.
 _SVG: dict[str, Any] = {"svg.hashsalt": "implsupport", "svg.id": "figure", "svg.fonttype": "none"}
@@ -125,7 +128,9 @@ def figure_svg(fig: Figure) -> str:
     buffer = io.StringIO()
     with mpl.rc_context(_SVG):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return buffer.getvalue()
+    # Coordinates to 1/100 of a point: a third of the file's size, and last-bit differences
+    # between machines no longer show in the stored text.
+    return _DECIMALS.sub(r"\1", buffer.getvalue())
 
 
 def glue_figure(name: str, fig: Figure) -> None:

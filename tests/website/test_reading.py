@@ -166,8 +166,10 @@ FIGURES = """() => Array.from(document.querySelectorAll('article figure img')).m
   return {src: img.getAttribute('src'), url: img.src, width: box.width,
           natural: img.naturalWidth, link: link ? link.href : null};
 })"""
-SMALL_PRINT = """() => parseFloat(getComputedStyle(
-  document.querySelector('article figcaption') || document.querySelector('article p')).fontSize)"""
+# The page's small print: the smallest text the page itself sets (code, tables, notes).
+SMALL_PRINT = """() => Math.min(...Array.from(document.querySelectorAll(
+  'article p, article li, article td, article th, article pre, article figcaption, article small'
+)).filter(e => e.innerText.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)))"""
 
 
 def test_the_book_has_figures() -> None:
@@ -175,7 +177,7 @@ def test_the_book_has_figures() -> None:
 
 
 @pytest.mark.parametrize("page_path", FIGURE_PAGES)
-def test_figures_are_sharp_and_their_text_no_smaller_than_the_captions(
+def test_figures_are_sharp_and_their_text_no_smaller_than_the_small_print(
     visit, page_path: str
 ) -> None:
     page = visit(page_path, width=1280).page
@@ -192,7 +194,7 @@ def test_figures_are_sharp_and_their_text_no_smaller_than_the_captions(
             smallest = min(sizes) * scale
             assert smallest >= small_print, (
                 f"{page_path}: {name}: smallest text {smallest:.1f} px on the page, "
-                f"smaller than the captions' {small_print:.1f} px"
+                f"smaller than the page's small print, {small_print:.1f} px"
             )
         else:  # a bitmap must have at least two pixels for each one on the screen
             assert figure["natural"] >= 2 * figure["width"], (
