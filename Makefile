@@ -67,3 +67,6 @@ clean:  ## remove the build folder and the environment
 .PHONY: bench-power
 bench-power: $(READY)  ## time simulated power (10,000 replications) against loops of statsmodels fits
 	$(BIN)/python tools/bench_power.py
+.PHONY: bench-mediation
+bench-mediation: $(READY)  ## time model 7 with 5,000 bootstrap resamples (beside pyprocessmacro) and moderation on 1,000,000 CSV rows
+	$(BIN)/python tools/bench_mediation.py
