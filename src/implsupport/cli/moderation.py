@@ -123,17 +123,19 @@ def _print(args, result, payload: dict, text: str | None, notes: list[str], **pl
 
 
 def _is_text(frame, column: str) -> bool:
-    """True when the column holds a value that is not a number (a group name)."""
+    """True when no value of the column is a number (group names). A column of numbers with
+    a stray word in it is not: it gets the error that names the row (or use --categorical)."""
     import pandas as pd
 
     if column not in frame.columns:
         return False
     values = frame[column].dropna()
-    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").isna().any())
+    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").isna().all())
 
 
 def _is_binary(frame, column: str) -> bool:
     """True when the column's non-missing values are exactly 0 and 1 (numbers)."""
+    import numpy as np
     import pandas as pd
 
     if column not in frame.columns:
@@ -141,7 +143,9 @@ def _is_binary(frame, column: str) -> bool:
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.isna().sum() != frame[column].isna().sum():
         return False
-    return set(values.dropna().unique().tolist()) == {0.0, 1.0}
+    present = values.dropna().to_numpy(dtype=float)
+    zero = present == 0
+    return bool(zero.any() and (present == 1).any() and np.all(zero | (present == 1)))
 
 
 _FIELDS = (
