@@ -45,6 +45,15 @@ def _sustainment_capacity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shown(value) -> str:
+    """A cell as a message shows it: text quoted, numbers plain, a blank named."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        return repr(value)
+    return "an empty cell" if pd.isna(value) else str(value)
+
+
 def _events(values, path: str, name: str):
     """The event column as 0/1 integers, or a UsageError naming what was found."""
     import pandas as pd
@@ -52,7 +61,7 @@ def _events(values, path: str, name: str):
     numbers = pd.to_numeric(values, errors="coerce")
     bad = values[numbers.isna() | ~numbers.isin([0, 1])]
     if len(bad):
-        found = ", ".join(sorted({str(v) for v in bad.tolist()})[:5])
+        found = ", ".join(sorted({_shown(v) for v in bad})[:5])
         raise UsageError(
             f"{path}: column {name!r} must hold 0 (censored) or 1 (event); found {found}"
         )
@@ -64,9 +73,10 @@ def _durations(values, path: str, name: str):
 
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any():
-        row = int(numbers.isna().to_numpy().argmax()) + 2  # + the header line, 1-based
+        row = int(numbers.isna().to_numpy().argmax())
         raise UsageError(
-            f"{path}: column {name!r} must hold numbers; line {row} has {values.iloc[row - 2]!r}"
+            f"{path}: column {name!r} must hold numbers; data row {row + 1} has "
+            f"{_shown(values.iloc[row])}"
         )
     if (numbers < 0).any():
         raise UsageError(f"{path}: column {name!r} must not be negative")
