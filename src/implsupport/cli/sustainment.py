@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from .common import (
     EXIT_OK,
@@ -101,19 +100,11 @@ def _curve_text(km, horizon: float | None) -> list[str]:
         f"n = {km.n}, events = {km.n_events}, censored = {km.n - km.n_events}"
         + ("  (descriptive only: very few units)" if km.n < 10 else ""),
         table_text(km.to_frame(), {"time": 2}) if len(km.table) else "(no events: S(t) = 1)",
-        f"Median survival: {_median_text(km.median())}",
+        f"Median survival: {km.median().describe()}",
     ]
     if horizon is not None:
         lines.append(f"Restricted mean survival to {horizon:g}: {km.rmst(horizon):.4f}")
     return lines
-
-
-def _median_text(median) -> str:
-    def show(v: float) -> str:
-        return "not reached" if math.isnan(v) else f"{v:g}"
-
-    interval = f"{median.level:.0%} CI {show(median.lower)} to {show(median.upper)}"
-    return f"{show(median.median)} ({interval})"
 
 
 def _sustainment_km(args: argparse.Namespace) -> int:

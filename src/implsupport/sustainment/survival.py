@@ -28,14 +28,16 @@ class Median:
     upper: float
     level: float
 
-    def __str__(self) -> str:
+    def describe(self) -> str:
+        """``"5 (95% CI 2 to not reached)"``: the estimate and its interval in words."""
+
         def show(v: float) -> str:
             return "not reached" if math.isnan(v) else f"{v:g}"
 
-        return (
-            f"median {show(self.median)} ({self.level:.0%} CI {show(self.lower)} "
-            f"to {show(self.upper)})"
-        )
+        return f"{show(self.median)} ({self.level:.0%} CI {show(self.lower)} to {show(self.upper)})"
+
+    def __str__(self) -> str:
+        return f"median {self.describe()}"
 
 
 @dataclass(frozen=True)
