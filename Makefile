@@ -6,7 +6,7 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml 2>/dev/nul
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book
+.PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book lab kernel
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -51,6 +51,14 @@ pdf: $(READY)  ## print the whole book to _build/pdf/book.pdf (SOLUTIONS=no leav
 learner-book: $(READY)  ## build the learner edition of the site (no solutions) into _build/learner
 	rm -rf _build/learner
 	$(BIN)/implsupport course site --out _build/learner
+
+kernel: $(READY)  ## register the book's Python as the Jupyter kernel "Python (implsupport book)"
+	$(BIN)/python -m ipykernel install --sys-prefix --name implsupport-book \
+	  --display-name "Python (implsupport book)" >/dev/null
+	@echo "kernel registered: Python (implsupport book)"
+
+lab: kernel  ## open the chapters in JupyterLab, on this computer only (DIR=folder to open another)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(or $(DIR),$(CURDIR))"
 
 serve: book  ## preview the built site at http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
