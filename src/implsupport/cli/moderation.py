@@ -196,7 +196,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="auto|meansd|percentiles|v1,v2,...",
         help="moderator values for conditional effects: auto (default, as PROCESS 3 and "
         "later: the two values of a two-valued moderator, otherwise the 16th/50th/84th "
-        "percentiles by the (n+1)p definition), meansd (mean and +/- 1 SD), percentiles, or "
+        "percentiles by the (n+1)p definition; R's quantile() default, type 7, gives other "
+        "values in small samples), meansd (mean and +/- 1 SD), percentiles, or "
         "given values (write negative values as --probe=-1,0,1)",
     )
     cmd.add_argument(

@@ -8,6 +8,7 @@ from .common import (
     EXIT_OK,
     Parser,
     UsageError,
+    add_csv_options,
     add_output_options,
     column,
     emit_json,
@@ -114,7 +115,7 @@ def _sustainment_km(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must lie strictly between 0 and 1; got {args.alpha:g}")
     if args.horizon is not None and not args.horizon > 0:
         raise UsageError(f"--horizon must be positive; got {args.horizon:g}")
-    frame = read_csv(args.file)
+    frame = read_csv(args.file, sep=args.sep, decimal=args.decimal)
     durations = _durations(column(frame, args.duration, args.file), args.file, args.duration)
     events = _events(column(frame, args.event, args.file), args.file, args.event)
     options = {"alpha": args.alpha, "conf_type": args.conf_type}
@@ -243,4 +244,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="scale of the pointwise interval, as R's survfit conf.type (default log, R's)",
     )
     add_output_options(km, plot=True, fields=KM_FIELDS)
+    add_csv_options(km)
     km.set_defaults(func=_sustainment_km)
