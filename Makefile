@@ -26,7 +26,7 @@ book: $(READY)  ## execute changed chapters and build the HTML site
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
 
-test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit, notebook and site tests
+test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit and site tests, notebooks on several CPU set-ups
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/implsupport data check
@@ -34,6 +34,7 @@ test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit, note
 	$(BIN)/jupyter-book build . --path-output $(CHECK) -W -n --keep-going
 	$(BIN)/pytest -n 2 --dist loadscope tests chapters --nbval \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+	$(BIN)/python tools/nbval_other_machines.py  # the chapters again, as other CPUs compute them
 
 lint: $(READY)  ## ruff lint and format check only
 	$(BIN)/ruff check .
