@@ -6,7 +6,15 @@ import argparse
 import math
 import sys
 
-from .common import EXIT_OK, UsageError, add_output_options, emit_json, read_csv, save_figure
+from .common import (
+    EXIT_OK,
+    UsageError,
+    add_csv_options,
+    add_output_options,
+    emit_json,
+    read_csv,
+    save_figure,
+)
 
 
 def parse_probe(text: str, allow_names: bool = True) -> str | list[float]:
@@ -37,7 +45,7 @@ def _moderation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
     notes = []
     categorical = args.categorical or args.coding is not None or _is_text(frame, args.moderator)
     if categorical:
@@ -239,5 +247,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="also give percentile bootstrap intervals of the conditional effects (N resamples)",
     )
     cmd.add_argument("--seed", type=int, metavar="S", help="seed of the bootstrap (reproducible)")
+    add_csv_options(cmd)
     add_output_options(cmd, plot=True, fields=_FIELDS)
     cmd.set_defaults(func=_moderation)
