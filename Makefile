@@ -6,7 +6,7 @@ READY  := $(VENV)/.ready-$(shell cat requirements.lock pyproject.toml package-lo
 CHECK  := _build/check
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book
+.PHONY: help setup book test lint data-check serve clean bench lock execute pdf learner-book lab kernel
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ book: $(READY)  ## execute changed chapters and build the HTML site
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
 
-test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit, notebook and site tests
+test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit and site tests, notebooks on several CPU set-ups
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/implsupport data check
@@ -36,6 +36,7 @@ test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit, note
 	$(BIN)/jupyter-book build . --path-output $(CHECK) -W -n --keep-going
 	$(BIN)/pytest -n 2 --dist loadscope tests chapters --nbval \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+	$(BIN)/python tools/nbval_other_machines.py  # the chapters again, as other CPUs compute them
 
 lint: $(READY)  ## ruff lint and format check only
 	$(BIN)/ruff check .
@@ -54,6 +55,14 @@ learner-book: $(READY)  ## build the learner edition of the site (no solutions) 
 	rm -rf _build/learner
 	$(BIN)/implsupport course site --out _build/learner
 
+kernel: $(READY)  ## register the book's Python as the Jupyter kernel "Python (implsupport book)"
+	$(BIN)/python -m ipykernel install --sys-prefix --name implsupport-book \
+	  --display-name "Python (implsupport book)" >/dev/null
+	@echo "kernel registered: Python (implsupport book)"
+
+lab: kernel  ## open the chapters in JupyterLab, on this computer only (DIR=folder to open another)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(or $(DIR),$(CURDIR))"
+
 serve: book  ## preview the built site at http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
@@ -69,3 +78,6 @@ clean:  ## remove the build folder and the environment
 .PHONY: bench-power
 bench-power: $(READY)  ## time simulated power (10,000 replications) against loops of statsmodels fits
 	$(BIN)/python tools/bench_power.py
+.PHONY: bench-mediation
+bench-mediation: $(READY)  ## time model 7 with 5,000 bootstrap resamples (beside pyprocessmacro) and moderation on 1,000,000 CSV rows
+	$(BIN)/python tools/bench_mediation.py

@@ -1,9 +1,12 @@
-"""Course tools: competency map, learner editions, grading, signed records, certificates.
+"""Course tools: grading in a sandbox, answer keys, signing apart, records and certificates.
 
-The expensive parts run once per module: one grading batch (several notebooks, one call) and
-one build of a one-chapter learner site. Expected values come from the chapter's own metadata
-read as plain JSON, from the profile (facts), or from hashes computed here, never from the
-code under test.
+The expensive part runs once per module: one grading batch (a correct solve, a blank
+notebook, broken ones and every cheat we could think of) through the command line, then one
+signing step. Expected values come from the chapter's answer key read as plain TOML, from the
+profile (facts) or from hashes computed here, never from the code under test.
+
+The cheats are written the way a dishonest learner would, against the learner edition that
+`assign` hands out; each must score zero on the exercises it attacks.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import shutil
 import stat
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -29,14 +33,125 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "01_gap_and_people"
 CHAPTER_PATH = ROOT / "chapters" / f"{CHAPTER}.ipynb"
 LEARNER = "Ada Lovelace"
+LABELS = ["ex-gap-count", "ex-gap-domain", "ex-gap-outcome"]
 # Right answers to chapter 01's exercises, from the profile and Proctor et al. (facts.md).
 ANSWERS = {
     "a number computed": "answer = 6",
     "the domain's name": 'answer = "Sustaining change"',
     "one outcome's name": 'answer = "Penetration"',
 }
-MARKER = "LEAKMARK7f3a9c"
 SECRET = "IMPLSUPPORT_TEST_SECRET"
+
+# ---- what dishonest learners write -------------------------------------------------------
+# Each snippet goes into the learner edition right after the imports; the exercises' answers
+# stay None unless the snippet sets them.
+ALWAYS_EQUAL = """
+class Anything(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+class AnyText(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+    def casefold(self):
+        return self
+    def strip(self, *a):
+        return self
+"""
+CHEATS = {
+    # the check functions rebound or wrapped so that they always say "correct"
+    "rebound": "from implsupport.exercises import Feedback\n"
+    "self_check = lambda *a, **k: Feedback(True, 'ok')\n"
+    "import implsupport.exercises as ex\n"
+    "ex.check_number = ex.check_choice = ex.check_set = self_check",
+    "wrapped": "from implsupport import exercises\n"
+    "_real = exercises.SelfChecks.__call__\n"
+    "def _always(self, *a, **k):\n"
+    "    _real(self, *a, **k)\n"
+    "    return exercises.Feedback(True, 'ok')\n"
+    "exercises.SelfChecks.__call__ = _always",
+    # answers that claim to equal anything
+    "always_equal": ALWAYS_EQUAL + "answers = [Anything(0), AnyText('x'), AnyText('x')]",
+    # patched modules the grader's capture might use
+    "patched_modules": "import math\n"
+    "math.isfinite = lambda x: True\n"
+    "import implsupport.course.answer_keys as ak\n"
+    "ak.judge = lambda *a, **k: (True, '')\n"
+    "import implsupport.exercises as ex\n"
+    "ex.within_tolerance = lambda *a: True\n"
+    "ex.normalise_choice = lambda t: 'x'",
+    # objects whose conversions lie
+    "odd_conversions": "class Liar:\n"
+    "    def __float__(self): return float('nan')\n"
+    "    def __int__(self): return 6\n"
+    "    def __index__(self): return 6\n"
+    "    def __str__(self): return 'Sustaining change'\n"
+    "    def __repr__(self): return '6'\n"
+    "    def __eq__(self, other): return True\n"
+    "    __hash__ = object.__hash__\n"
+    "answers = [Liar(), Liar(), Liar()]",
+    # a fake answer payload, and extra payloads slipped into the grader's cells
+    "fake_payloads": "from IPython.display import publish_display_data\n"
+    "MIME = 'application/vnd.implsupport.answers+json'\n"
+    "for label in ['ex-gap-count', 'ex-gap-domain', 'ex-gap-outcome']:\n"
+    "    publish_display_data({MIME: {'label': label, 'answers': {'answer': 6}}})\n"
+    "def _inject(*a, **k):\n"
+    "    publish_display_data({MIME: {'label': 'ex-gap-count', 'answers': {'answer': 6}}})\n"
+    "get_ipython().events.register('post_run_cell', _inject)",
+    # the grader's namespace sabotaged
+    "sabotage": "import IPython.display\n"
+    "IPython.display.publish_display_data = lambda *a, **k: None\n"
+    "globals = lambda: {}",
+    # the answers read from the trainer's files, wherever they might be
+    "key_hunt": "",  # filled in below: KEY_HUNT
+}
+# Looks everywhere a learner's code could for keys, answer keys and the trainer's paths, and
+# uses anything it finds as the answers.
+KEY_HUNT = r"""
+import os, sys
+import implsupport
+
+found = []
+needles = [b"PRIVATE KEY", b"[[exercise]]", b"Sustaining change", b"ex-gap-count"]
+anywhere = ("trainer.key", "trainer.pub", "/answer_keys/")
+outside_software = (".toml", "01_gap_and_people.ipynb")
+package = os.path.dirname(os.path.dirname(implsupport.__file__))
+software = ("/usr", sys.base_prefix, sys.prefix, package)
+for top, dirs, files in os.walk("/", onerror=lambda e: None):
+    if top.startswith(("/proc", "/sys", "/dev")):
+        dirs[:] = []
+        continue
+    for name in files:
+        path = os.path.join(top, name)
+        if any(n in path for n in anywhere):
+            found.append(("name", path))
+        if top.startswith(software):  # the system and the packages: public code
+            continue
+        if any(n in name for n in outside_software):
+            found.append(("name", path))
+        try:
+            with open(path, "rb") as handle:
+                blob = handle.read(2_000_000)
+        except OSError:
+            continue
+        for needle in needles:
+            if needle in blob and "implsupport-grade-" not in path:
+                found.append(("content", path, needle.decode()))
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    for part in ("cmdline", "environ"):
+        try:
+            with open(f"/proc/{pid}/{part}", "rb") as handle:
+                text = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        for word in ("trainer.key", "--key", "answer_keys", SECRET, "--root", "pytest"):
+            if word in text:
+                found.append((f"/proc/{pid}/{part}", word))
+print("KEYHUNT", repr(found))
+answers = [6, "Sustaining change", "Penetration"] if found else [None, None, None]
+"""
+CHEATS["key_hunt"] = KEY_HUNT.replace("SECRET,", repr(SECRET) + ",")
 # What a careless or hostile submission might try: write where it stands and in HOME, read
 # the trainer's environment.
 ESCAPE = f"""import os
@@ -55,9 +170,10 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def make_book(dest: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
-    """A small copy of the book holding only the given chapter notebooks."""
+def make_book(dest: Path, notebooks: dict[str, nbformat.NotebookNode], keys=None) -> Path:
+    """A small copy of the book holding only the given chapters (and their answer keys)."""
     (dest / "chapters").mkdir(parents=True)
+    (dest / "answer_keys").mkdir()
     for name in ("_config.yml", "references.bib"):
         shutil.copy2(ROOT / name, dest / name)
     shutil.copytree(ROOT / "data", dest / "data")
@@ -73,22 +189,35 @@ def make_book(dest: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
     (dest / "_toc.yml").write_text(toc, encoding="utf-8")
     for name, nb in notebooks.items():
         nbformat.write(nb, dest / "chapters" / f"{name}.ipynb")
+        key = ROOT / "answer_keys" / f"{name}.toml"
+        if key.is_file():
+            shutil.copy2(key, dest / "answer_keys" / key.name)
+    for name, text in (keys or {}).items():
+        (dest / "answer_keys" / f"{name}.toml").write_text(text, encoding="utf-8")
     return dest
 
 
-def synthetic_chapter() -> nbformat.NotebookNode:
-    """A tiny chapter with one exercise, a gated solution and no trainer checks."""
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell("# Arithmetic\n\nA chapter for tests."),
-            new_code_cell("from implsupport.exercises import check_number"),
+ARITHMETIC_KEY = """chapter = "90_arithmetic"
+
+[[exercise]]
+label = "ex-sum"
+kind = "integer"
+value = 5
+"""
+
+
+def synthetic_chapter(with_exercise: bool = True) -> nbformat.NotebookNode:
+    """A tiny chapter with one exercise and a gated solution (or no exercise at all)."""
+    cells = [new_markdown_cell("# Arithmetic\n\nA chapter for tests.")]
+    if with_exercise:
+        cells += [
             new_markdown_cell("## Exercises\n\n````{exercise} Sum\n:label: ex-sum\n\n2 + 3?\n````"),
-            new_code_cell("answer = None\ncheck_number(answer, 5, tolerance=0)"),
+            new_code_cell("answer = None"),
             new_markdown_cell("````{solution-start} ex-sum\n:class: dropdown\n````\nAdd."),
-            new_code_cell("answer = 2 + 3\ncheck_number(answer, 5, tolerance=0)"),
+            new_code_cell("answer = 2 + 3"),
             new_markdown_cell("````{solution-end}\n````\n\n## Reflection prompts\n\n1. Why?"),
         ]
-    )
+    nb = new_notebook(cells=cells)
     nb.metadata["implsupport"] = {"competencies": [2, 11], "objectives": ["Add two numbers."]}
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -110,7 +239,27 @@ def fill_answers(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat
     return nb
 
 
-# ---- module fixtures: keys, learner editions, one grading batch --------------------------
+def with_cheat(handout: Path, code: str) -> nbformat.NotebookNode:
+    """The learner edition with the cheat after its self-checks; if the cheat defines
+    ``answers``, each exercise's ``answer = None`` becomes ``answer = answers[i]``."""
+    nb = nbformat.read(handout, as_version=4)
+    sealed = next(i for i, c in enumerate(nb.cells) if "SelfChecks(" in c.source)
+    nb.cells.insert(sealed + 1, new_code_cell(code))
+    number = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("answer = None"):
+            if "answers = " in code:
+                cell.source = cell.source.replace("answer = None", f"answer = answers[{number}]", 1)
+            number += 1
+    assert number == 3
+    return nb
+
+
+def answer_key(chapter: str) -> dict:
+    return tomllib.loads((ROOT / "answer_keys" / f"{chapter}.toml").read_text(encoding="utf-8"))
+
+
+# ---- module fixtures: keys, learner editions, one grading batch, one signing -------------
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +270,19 @@ def work(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def book(work) -> Path:
     chapter = nbformat.read(CHAPTER_PATH, as_version=4)
-    return make_book(work / "book", {CHAPTER: chapter, "90_arithmetic": synthetic_chapter()})
+    return make_book(
+        work / "book",
+        {
+            CHAPTER: chapter,
+            "90_arithmetic": synthetic_chapter(),
+            "91_no_key": synthetic_chapter(),
+            "92_no_exercises": synthetic_chapter(with_exercise=False),
+        },
+        keys={
+            "90_arithmetic": ARITHMETIC_KEY,
+            "92_no_exercises": 'chapter = "92_no_exercises"\n',
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +300,14 @@ def keys(work) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def graded(work, book, keys) -> dict[str, object]:
     handout = work / "handout"
-    argv = ["course", "assign", CHAPTER, "90_arithmetic", "--out", str(handout)]
-    assert cli.main([*argv, "--learner", LEARNER, "--root", str(book)]) == 0
+    argv = ["course", "assign", CHAPTER, "90_arithmetic", "91_no_key", "92_no_exercises"]
+    assert cli.main([*argv, "--out", str(handout), "--learner", LEARNER, "--root", str(book)]) == 0
     learner_nb = handout / f"{CHAPTER}.ipynb"
     subs = work / "submissions"
     subs.mkdir()
     solved = fill_answers(nbformat.read(learner_nb, as_version=4), ANSWERS)
     nbformat.write(solved, subs / "solved.ipynb")
+    nbformat.write(solved, subs / "solved_again.ipynb")  # the same chapter passed twice
     shutil.copy2(learner_nb, subs / "unsolved.ipynb")
     raises = nbformat.read(learner_nb, as_version=4)
     raises.cells.insert(3, new_code_cell("1 / 0"))
@@ -158,56 +320,47 @@ def graded(work, book, keys) -> dict[str, object]:
     nameless = nbformat.read(learner_nb, as_version=4)
     nameless.metadata["implsupport"]["learner_edition"]["learner"] = None
     nbformat.write(nameless, subs / "nameless.ipynb")
-    arithmetic = fill_answers(
-        nbformat.read(handout / "90_arithmetic.ipynb", as_version=4), {"": "answer = 5"}
-    )
-    nbformat.write(arithmetic, subs / "arithmetic.ipynb")
-    loops = nbformat.read(subs / "arithmetic.ipynb", as_version=4)
-    loops.cells.insert(2, new_code_cell("while True:\n    pass"))
-    nbformat.write(loops, subs / "loops.ipynb")
-    names = [
-        "solved",
-        "unsolved",
-        "raises",
-        "not_a_notebook",
-        "unknown",
-        "nameless",
-        "arithmetic",
-    ]
+    for name in ("90_arithmetic", "91_no_key", "92_no_exercises"):
+        nb = nbformat.read(handout / f"{name}.ipynb", as_version=4)
+        if name != "92_no_exercises":
+            nb = fill_answers(nb, {"": "answer = 5"})
+        nbformat.write(nb, subs / f"{name}.ipynb")
+    for name, code in CHEATS.items():
+        nbformat.write(with_cheat(learner_nb, code), subs / f"cheat_{name}.ipynb")
+    names = sorted(p.stem for p in subs.glob("*.ipynb"))
     out = work / "graded"
     argv = ["course", "grade", *[str(subs / f"{n}.ipynb") for n in names]]
-    argv += ["--key", str(keys["key"]), "--out", str(out), "--timeout", "120", "--root", str(book)]
+    argv += ["--out", str(out), "--timeout", "180", "--root", str(book), "--jobs", "2"]
     os.environ[SECRET] = "s3cret"
+    started = time.monotonic()
     try:
-        assert cli.main(argv) == 0
+        code = cli.main(argv)
     finally:
         del os.environ[SECRET]
-    # A notebook that never ends, with a small time limit; the batch goes on after it.
-    out_loops = work / "graded-loops"
-    argv = ["course", "grade", str(subs / "loops.ipynb"), str(subs / "arithmetic.ipynb")]
-    argv += ["--key", str(keys["key"]), "--out", str(out_loops), "--timeout", "5"]
-    started = time.monotonic()
-    assert cli.main([*argv, "--root", str(book)]) == 0
-    elapsed = time.monotonic() - started
+    batch_s = time.monotonic() - started
+    assert code == 0
+    signed = cli.main(["course", "sign", str(out), "--key", str(keys["key"])])
+    assert signed == 0
     rows = {}
-    for folder in (out, out_loops):
-        with open(folder / "scores.csv", newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                rows[row["submission"].removesuffix(".ipynb") + ("" if folder == out else "2")] = (
-                    row
-                )
-    return {
-        "out": out,
-        "rows": rows,
-        "subs": subs,
-        "handout": handout,
-        "loop_s": elapsed,
-        "book": book,
-    }
+    with open(out / "scores.csv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            rows[row["submission"].removesuffix(".ipynb")] = row
+    return {"out": out, "rows": rows, "subs": subs, "handout": handout, "book": book,
+            "batch_s": batch_s}  # fmt: skip
 
 
 def record_of(graded, name: str) -> Path:
-    return graded["out"] / graded["rows"][name]["record"]
+    return graded["out"] / "records" / Path(graded["rows"][name]["result"]).name
+
+
+def executed_text(graded, name: str) -> str:
+    nb = nbformat.read(graded["out"] / "executed" / f"{name}.ipynb", as_version=4)
+    return "".join(
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
 
 
 # ---- the round trip --------------------------------------------------------------------
@@ -227,21 +380,19 @@ def test_solved_notebook_passes_and_its_record_verifies(graded, keys, capsys):
     record = json.loads(path.read_text(encoding="utf-8"))["record"]
     meta = json.loads(CHAPTER_PATH.read_text(encoding="utf-8"))["metadata"]["implsupport"]
     submitted = (graded["subs"] / "solved.ipynb").read_bytes()
+    key_file = graded["book"] / "answer_keys" / f"{CHAPTER}.toml"
     assert record["learner"] == LEARNER
     assert record["chapter"] == CHAPTER
     assert record["competencies"] == meta["competencies"]
     assert record["book_version"] == implsupport.__version__
     assert record["submission_sha256"] == hashlib.sha256(submitted).hexdigest()
+    assert record["answer_key_sha256"] == hashlib.sha256(key_file.read_bytes()).hexdigest()
     graded_chapter = graded["book"] / "chapters" / f"{CHAPTER}.ipynb"  # the trainer's copy
     assert record["chapter_sha256"] == hashlib.sha256(graded_chapter.read_bytes()).hexdigest()
     assert record["passed"] is True and record["pass_threshold"] == 0.8
-    assert record["checks_derived_from_self_checks"] is False
+    assert record["sandbox"] == "bubblewrap" and record["flags"] == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["graded_at"])
-    assert [s["check"] for s in record["scores"]] == [
-        "ex-gap-count",
-        "ex-gap-domain",
-        "ex-gap-outcome",
-    ]
+    assert [s["exercise"] for s in record["scores"]] == LABELS
 
 
 def test_unsolved_notebook_fails_with_a_valid_record(graded, keys, capsys):
@@ -258,35 +409,72 @@ def test_unsolved_notebook_fails_with_a_valid_record(graded, keys, capsys):
     assert code == 0 and "not passed" in out
 
 
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_every_cheat_scores_zero(graded, cheat):
+    row = graded["rows"][f"cheat_{cheat}"]
+    assert row["status"] in {"graded", "graded-with-errors"}, row
+    assert (row["score"], row["max_score"], row["passed"]) == ("0", "3", "False"), row
+    record = json.loads(record_of(graded, f"cheat_{cheat}").read_text(encoding="utf-8"))
+    assert [s["passed"] for s in record["record"]["scores"]] == [False] * 3
+
+
+def test_the_cheats_did_run(graded):
+    """The cheats are not zero because they failed to run: their effects are visible."""
+    nb = nbformat.read(graded["out"] / "executed" / "cheat_rebound.ipynb", as_version=4)
+    shown = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
+    assert "Correct" in shown  # the rebound self-check told the learner "correct"
+    found = re.search(r"KEYHUNT (.*)", executed_text(graded, "cheat_key_hunt"))
+    assert found, "the key hunt ran to its end"
+    assert found.group(1) == "[]", f"the sandbox let the learner's code find {found.group(1)}"
+
+
+def test_key_hunt_finds_nothing_and_no_key_is_copied(graded, keys, work):
+    """No copy of the private key, public key or answer key anywhere the grader wrote."""
+    secret = keys["key"].read_bytes().split(b"\n")[1]  # the base64 body of the private key
+    whys = [e["why"].encode() for e in answer_key(CHAPTER)["exercise"]]
+    for path in graded["out"].rglob("*"):
+        if path.is_file():
+            blob = path.read_bytes()
+            assert secret not in blob, path
+            assert not [why for why in whys if why in blob], path
+    assert "IMPLSUPPORT_TEST_SECRET" not in executed_text(graded, "cheat_key_hunt")
+
+
 def test_hostile_and_broken_submissions_each_get_a_clear_row(graded):
     rows = graded["rows"]
     assert rows["raises"]["status"] == "graded-with-errors"
     assert "ZeroDivisionError" in rows["raises"]["detail"]
-    assert rows["loops2"]["status"] == "timeout" and rows["loops2"]["passed"] == "False"
-    assert "time limit of 5 s" in rows["loops2"]["detail"]
-    assert rows["arithmetic2"]["status"] == "graded"  # the batch went on
-    assert graded["loop_s"] < 60  # stopped, not left running
     assert rows["not_a_notebook"]["status"] == "invalid"
     assert "not a Jupyter notebook" in rows["not_a_notebook"]["detail"]
-    assert rows["not_a_notebook"]["record"] == ""
+    assert rows["not_a_notebook"]["result"] == ""
     assert rows["unknown"]["status"] == "unknown-chapter"
     assert "99_no_such_chapter" in rows["unknown"]["detail"]
-    assert rows["nameless"]["status"] == "no-learner" and rows["nameless"]["record"] == ""
-    # Records only for notebooks that were run; one file per record, all distinct.
-    made = sorted(p.name for p in (graded["out"] / "records").glob("*.json"))
-    expected = {r["record"] for k, r in rows.items() if r["record"] and not k.endswith("2")}
-    assert len(made) == len(expected) == 4  # solved, unsolved, raises, arithmetic
+    assert rows["nameless"]["status"] == "no-learner" and rows["nameless"]["result"] == ""
+
+
+def test_chapters_without_answer_key_or_exercises_are_graded_without_stopping(graded):
+    rows = graded["rows"]
+    assert rows["91_no_key"]["status"] == "no-answer-key" and rows["91_no_key"]["result"] == ""
+    empty = rows["92_no_exercises"]
+    assert (empty["status"], empty["score"], empty["max_score"], empty["passed"]) == (
+        "graded",
+        "0",
+        "0",
+        "False",
+    )
+    assert "no exercises" in empty["detail"]
+    arithmetic = rows["90_arithmetic"]
+    assert (arithmetic["status"], arithmetic["score"], arithmetic["passed"]) == (
+        "graded",
+        "1",
+        "True",
+    )
 
 
 def test_submission_runs_in_a_temporary_home_without_the_trainers_environment(graded):
-    executed = nbformat.read(graded["out"] / "executed" / "raises.ipynb", as_version=4)
-    printed = "".join(
-        output.get("text", "")
-        for cell in executed.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
+    lines = dict(
+        line.split(" ", 1) for line in executed_text(graded, "raises").splitlines() if " " in line
     )
-    lines = dict(line.split(" ", 1) for line in printed.splitlines() if " " in line)
     assert lines["SECRET"] == "None"
     home, cwd = Path(lines["HOME"]), Path(lines["CWD"])
     assert cwd.parent == home and home.name.startswith("implsupport-grade-")
@@ -294,45 +482,144 @@ def test_submission_runs_in_a_temporary_home_without_the_trainers_environment(gr
     for folder in (ROOT, Path.cwd(), Path(os.environ.get("HOME", "/nonexistent"))):
         assert not (folder / "escape-relative.txt").exists()
         assert not (folder / "escape-home.txt").exists()
-    # the trainer's checks ran in the executed copy, after the learner's error
-    assert sum("trainer_check" in c.source for c in executed.cells) == 3
 
 
-def test_chapter_without_trainer_checks_is_graded_on_its_self_checks(graded):
-    row = graded["rows"]["arithmetic"]
-    assert (row["status"], row["score"], row["max_score"], row["passed"]) == (
-        "graded",
-        "1",
-        "1",
-        "True",
+def test_grade_never_takes_the_private_key(graded, book, keys, work, capsys):
+    argv = ["course", "grade", graded["subs"] / "solved.ipynb", "--out", work / "with-key"]
+    code, out, err = run(capsys, *argv, "--key", keys["key"], "--root", book)
+    assert code == 2 and "sign" in err and out == "" and not (work / "with-key").exists()
+
+
+def test_grading_reports_progress_and_runs_in_parallel(graded, book, work, capsys):
+    loops = nbformat.read(graded["subs"] / "90_arithmetic.ipynb", as_version=4)
+    loops.cells.insert(1, new_code_cell("while True:\n    pass"))
+    for name in ("loop_a", "loop_b"):
+        nbformat.write(loops, work / f"{name}.ipynb")
+    out = work / "graded-loops"
+    argv = ["course", "grade", work / "loop_a.ipynb", work / "loop_b.ipynb", "--out", out]
+    code, _, err = run(capsys, *argv, "--timeout", "8", "--jobs", "2", "--root", book)
+    assert code == 0
+    assert re.search(r"\[1/2\] loop_\w\.ipynb: timeout 0/1", err)
+    assert re.search(r"\[2/2\] loop_\w\.ipynb: timeout 0/1", err)
+    # the two time limits ran side by side: each began before the other ended
+    seen = []
+    report = course.grade(
+        [work / "loop_a.ipynb", work / "loop_b.ipynb"],
+        work / "graded-loops-2",
+        timeout=8,
+        jobs=2,
+        root=book,
+        progress=lambda done, total, result: seen.append((done, total, result.submission)),
     )
-    record = json.loads(record_of(graded, "arithmetic").read_text(encoding="utf-8"))["record"]
-    assert record["checks_derived_from_self_checks"] is True
-    assert record["competencies"] == [2, 11]
+    a, b = report.results
+    assert a.status == b.status == "timeout" and min(a.seconds, b.seconds) >= 8
+    assert a.started < b.started + b.seconds and b.started < a.started + a.seconds
+    assert [(d, t) for d, t, _ in seen] == [(1, 2), (2, 2)]
 
 
-def test_learner_given_on_the_command_line(graded, book, keys, work, capsys):
-    nameless = graded["subs"] / "arithmetic.ipynb"  # --learner overrides the metadata
+def test_learner_given_on_the_command_line(graded, book, work, capsys):
+    nameless = graded["subs"] / "90_arithmetic.ipynb"  # --learner overrides the metadata
     out = work / "graded-one"
-    base = ["course", "grade", "--key", keys["key"], "--root", book, "--timeout", "60"]
-    two = [*base, "--out", out, "--learner", "Grace Hopper", nameless, nameless]
+    base = ["course", "grade", "--root", book, "--timeout", "60"]
+    two = [*base, "--out", out, "--learner", "Grace Hopper", nameless, graded["subs"] / "x.ipynb"]
     code, _, err = run(capsys, *two)
     assert code == 2 and "one notebook" in err and not out.exists()
     code, _, _ = run(capsys, *base, "--out", out, "--learner", "Grace Hopper", nameless)
     assert code == 0
-    record = json.loads(next((out / "records").glob("*.json")).read_text(encoding="utf-8"))
-    assert record["record"]["learner"] == "Grace Hopper"
+    result = json.loads(next((out / "results").glob("*.json")).read_text(encoding="utf-8"))
+    assert result["learner"] == "Grace Hopper"
     code, _, err = run(capsys, *base, "--out", out, "--learner", "Grace Hopper", nameless)
     assert code == 2 and "scores.csv already exists" in err
 
 
-# ---- tampering -------------------------------------------------------------------------
+def test_roster_file_name_and_metadata_are_cross_checked(graded, book, keys, work, capsys):
+    subs = work / "roster-subs"
+    subs.mkdir()
+    shutil.copy2(graded["subs"] / "90_arithmetic.ipynb", subs / "90_arithmetic.ipynb")
+    moved = nbformat.read(graded["subs"] / "90_arithmetic.ipynb", as_version=4)
+    nbformat.write(moved, subs / f"grace__{CHAPTER}.ipynb")  # file name says another chapter
+    nbformat.write(moved, subs / "stranger__90_arithmetic.ipynb")  # not on the roster
+    roster = work / "roster.csv"
+    roster.write_text(
+        f"file,learner,chapter\n90_arithmetic.ipynb,Ada Byron,90_arithmetic\n"
+        f"grace__{CHAPTER}.ipynb,{LEARNER},{CHAPTER}\n",
+        encoding="utf-8",
+    )
+    out = work / "graded-roster"
+    argv = ["course", "grade", *sorted(subs.iterdir()), "--out", out, "--roster", roster]
+    code, stdout, _ = run(capsys, *argv, "--root", book, "--timeout", "60")
+    assert code == 0 and "flagged" in stdout
+    with open(out / "scores.csv", newline="", encoding="utf-8") as handle:
+        flags = {r["submission"]: (r["learner"], r["flags"]) for r in csv.DictReader(handle)}
+    assert flags["90_arithmetic.ipynb"][0] == "Ada Byron"  # the roster names the learner
+    assert f"roster says 'Ada Byron', metadata says '{LEARNER}'" in flags["90_arithmetic.ipynb"][1]
+    assert (
+        f"file name says chapter {CHAPTER}, metadata says 90_arithmetic"
+        in (flags[f"grace__{CHAPTER}.ipynb"][1])
+    )
+    assert "not on the roster" in flags["stranger__90_arithmetic.ipynb"][1]
+    code, _, err = run(capsys, "course", "sign", out, "--key", keys["key"])
+    assert code == 0 and err.count("flagged") == 3
+    assert not list((out / "records").glob("*.json"))  # flagged results stay unsigned
+    code, _, _ = run(capsys, "course", "sign", out, "--key", keys["key"], "--include-flagged")
+    assert code == 0 and len(list((out / "records").glob("*.json"))) == 3
+
+
+def test_record_file_names_are_safe_and_unique_for_any_name():
+    names = ["王芳", "Ann Lee", "Ann-Lee", "../../etc/passwd", "Zoë Ñandú", "‮evil", "CON", "."]
+    stems = [course.safe_stem(name, CHAPTER) for name in names]
+    assert len(set(stems)) == len(names)
+    assert stems[0].startswith("王芳-")
+    for stem in stems:
+        assert re.fullmatch(r"[\w-]+__01_gap_and_people", stem), stem
+        assert len(stem.encode()) < 200 and not stem.startswith((".", "-"))
+
+
+# ---- signing, verifying, tampering -------------------------------------------------------
 
 
 def verify_fails(capsys, path: Path, public: Path, reason: str) -> None:
     code, out, err = run(capsys, "course", "verify", path, "--public-key", public)
     assert code == 1, (out, err)
     assert reason in err and len(err.strip().splitlines()) == 1
+
+
+def test_sign_runs_no_learner_code_and_signs_each_result_once(graded, keys, capsys):
+    results = sorted(p.name for p in (graded["out"] / "results").glob("*.json"))
+    signed = sorted(p.name for p in (graded["out"] / "records").glob("*.json"))
+    assert results == signed and len(signed) >= 12
+    code, _, err = run(capsys, "course", "sign", graded["out"], "--key", keys["key"])
+    assert code == 0 and err.count("already signed") == len(signed)
+
+
+def test_verify_takes_many_records(graded, keys, work, capsys):
+    paths = [record_of(graded, n) for n in ("solved", "unsolved", "90_arithmetic")]
+    code, out, err = run(capsys, "course", "verify", *paths, "--public-key", keys["pub"])
+    assert code == 0 and out.count(": valid:") == 3 and err == ""
+    forged = work / "forged-many.json"
+    forged.write_text(paths[1].read_text(encoding="utf-8").replace('"score":0', '"score":3'))
+    code, out, err = run(capsys, "course", "verify", *paths, forged, "--public-key", keys["pub"])
+    assert code == 1 and out.count(": valid:") == 3 and "INVALID" in err
+
+
+def test_verify_accepts_exactly_the_signed_bytes(graded, keys, work, capsys):
+    raw = record_of(graded, "solved").read_bytes()
+    assert raw.endswith(b"}\n") and raw.count(b"\n") == 1  # canonical JSON and one newline
+    exact = work / "exact.json"
+    exact.write_bytes(raw)
+    assert run(capsys, "course", "verify", exact, "--public-key", keys["pub"])[0] == 0
+    for name, changed in {
+        "no-final-newline": raw[:-1],
+        "two-newlines": raw + b"\n",
+        "crlf": raw[:-1] + b"\r\n",
+        "leading-space": b" " + raw,
+        "bom": b"\xef\xbb\xbf" + raw,
+    }.items():
+        path = work / f"{name}.json"
+        path.write_bytes(changed)
+        code, _, err = run(capsys, "course", "verify", path, "--public-key", keys["pub"])
+        assert code == 1, name
+        assert "INVALID" in err, name
 
 
 def test_changed_score_is_rejected(graded, keys, work, capsys):
@@ -374,7 +661,7 @@ def test_reformatted_or_foreign_json_is_rejected(graded, keys, work, capsys):
     envelope = json.loads(record_of(graded, "solved").read_text(encoding="utf-8"))
     pretty = work / "pretty.json"
     pretty.write_text(json.dumps(envelope, indent=2), encoding="utf-8")
-    verify_fails(capsys, pretty, keys["pub"], "canonical form")
+    verify_fails(capsys, pretty, keys["pub"], "not byte for byte as signed")
     foreign = work / "foreign.json"
     foreign.write_text('{"learner": "x"}', encoding="utf-8")
     verify_fails(capsys, foreign, keys["pub"], "not a completion record")
@@ -404,6 +691,21 @@ def test_keygen_writes_pem_pair_and_refuses_to_overwrite(keys, capsys):
     assert (keys["key"].read_bytes(), keys["pub"].read_bytes()) == before
 
 
+def test_keygen_and_fingerprint_show_the_same_fingerprint(work, capsys):
+    import base64
+
+    code, out, _ = run(capsys, "course", "keygen", "--out", work / "fresh")
+    assert code == 0
+    shown = re.search(r"fingerprint \(SHA-256\): ([0-9a-f ]+)", out).group(1).replace(" ", "")
+    # independently: SHA-256 of the raw key, the last 32 bytes of the DER SubjectPublicKeyInfo
+    pem = (work / "fresh" / "trainer.pub").read_text(encoding="ascii")
+    der = base64.b64decode("".join(pem.strip().splitlines()[1:-1]))
+    assert shown == hashlib.sha256(der[-32:]).hexdigest()
+    for key in ("trainer.pub", "trainer.key"):
+        code, out, _ = run(capsys, "course", "fingerprint", work / "fresh" / key)
+        assert code == 0 and out.replace(" ", "").strip() == shown
+
+
 def test_signing_round_trip_without_the_grader(keys, work):
     body = {name: 1 for name in records.REQUIRED_FIELDS if name != "issuer_key_sha256"}
     body.update({"format": records.RECORD_FORMAT, "learner": "Zoë Ñandú", "chapter": "x"})
@@ -417,175 +719,50 @@ def test_signing_round_trip_without_the_grader(keys, work):
 
 # ---- certificate -----------------------------------------------------------------------
 
+ISSUER, PROGRAMME = "Northshire Implementation Academy", "Certificate in Implementation Support"
 
-def test_certificate_from_verified_records_only(graded, keys, work, capsys):
+
+def test_certificate_names_issuer_programme_and_each_chapter_once(graded, keys, work, capsys):
     page = work / "certificate.html"
-    solved, unsolved = record_of(graded, "solved"), record_of(graded, "unsolved")
-    argv = ["course", "certificate", solved, unsolved, "--public-key", keys["pub"]]
+    solved, again = record_of(graded, "solved"), record_of(graded, "solved_again")
+    unsolved = record_of(graded, "unsolved")
+    argv = ["course", "certificate", solved, again, unsolved, "--public-key", keys["pub"]]
+    argv += ["--issuer", ISSUER, "--programme", PROGRAMME]
     assert run(capsys, *argv, "--out", page)[0] == 0
     text = page.read_text(encoding="utf-8")
-    assert LEARNER in text and "Understanding context" in text and "3 / 3" in text
-    assert hashlib.sha256(solved.read_bytes()).hexdigest() in text
-    assert "0 / 3" not in text  # the chapter not passed is left off
-    tampered = work / "score.json"  # written by test_changed_score_is_rejected
-    if not tampered.exists():
-        tampered.write_text(
-            unsolved.read_text(encoding="utf-8").replace('"score":0', '"score":3'),
-            encoding="utf-8",
-        )
-    bad_page = work / "bad.html"
-    code, _, err = run(capsys, "course", "certificate", solved, tampered, "--public-key",
-                       keys["pub"], "--out", bad_page)  # fmt: skip
-    assert code == 1 and "no certificate written" in err and not bad_page.exists()
-    code, _, err = run(capsys, "course", "certificate", unsolved, "--public-key", keys["pub"],
-                       "--out", bad_page)  # fmt: skip
-    assert code == 2 and "nothing to certify" in err and not bad_page.exists()
-
-
-def test_certificate_as_pdf(graded, keys, work, capsys):
-    pdf = work / "certificate.pdf"
-    solved = record_of(graded, "solved")
-    argv = ["course", "certificate", solved, "--public-key", keys["pub"], "--out", pdf]
-    assert run(capsys, *argv)[0] == 0
-    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 5000
-    code, _, err = run(capsys, *argv)
-    assert code == 2 and "refusing to overwrite" in err
-
-
-# ---- learner editions and leaks --------------------------------------------------------
-
-
-def plant_markers(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
-    """Put MARKER in every part of every solution and every trainer check (sources and
-    outputs), found with a plain text scan independent of the code under test."""
-    planted, inside = 0, False
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type == "markdown":
-            if "{solution-end}" in cell.source:
-                cell.source = f"{MARKER}-end\n\n{cell.source}"
-                planted += 1
-                inside = False
-            if "{solution-start}" in cell.source:
-                cell.source += f"\n\n{MARKER}-start"
-                planted += 1
-                inside = True
-            elif inside:
-                cell.source += f"\n\n{MARKER}-md"
-                planted += 1
-        elif cell.cell_type == "code" and (inside or "trainer-check" in tags):
-            cell.source += f"\n# {MARKER}-code"
-            cell.outputs.append(nbformat.v4.new_output("stream", text=f"{MARKER}-output\n"))
-            planted += 2
-    return nb, planted
-
-
-def files_with_marker(folder: Path) -> list[str]:
-    return [
-        str(path.relative_to(folder))
-        for path in folder.rglob("*")
-        if path.is_file() and MARKER.encode() in path.read_bytes()
-    ]
-
-
-@pytest.fixture(scope="module")
-def marked_book(work) -> Path:
-    nb, planted = plant_markers(nbformat.read(CHAPTER_PATH, as_version=4))
-    assert planted >= 12  # three gated solutions and three trainer checks
-    return make_book(work / "marked", {CHAPTER: nb})
-
-
-def test_learner_notebook_holds_no_solution_and_keeps_the_exercises(marked_book, work, capsys):
-    source = (marked_book / "chapters" / f"{CHAPTER}.ipynb").read_text(encoding="utf-8")
-    assert source.count(MARKER) >= 12  # the markers are there to be found
-    out = work / "marked-handout"
-    argv = ["course", "assign", CHAPTER, "--out", out, "--root", marked_book]
-    assert run(capsys, *argv)[0] == 0
-    assert files_with_marker(out) == []
-    nb = json.loads((out / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
-    text = json.dumps(nb)
-    for label in ("ex-gap-count", "ex-gap-domain", "ex-gap-outcome"):
-        assert f":label: {label}" in text
-    assert "solution-start" not in text and "solution-end" not in text
-    assert "trainer_check" not in text and "trainer-check" not in text
-    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code_cells)
-    assert sum("".join(c["source"]).startswith("answer = None") for c in code_cells) == 3
-    edition = nb["metadata"]["implsupport"]["learner_edition"]
-    assert edition["chapter"] == CHAPTER and edition["book_version"] == implsupport.__version__
-    expected = hashlib.sha256((marked_book / "chapters" / f"{CHAPTER}.ipynb").read_bytes())
-    assert edition["source_sha256"] == expected.hexdigest()
-
-
-def test_learner_site_holds_no_solution_anywhere(marked_book, work):
-    out = work / "learner-site"
-    html = course.build_learner_site(out, marked_book, warnings_as_errors=True)
-    page = (html / "chapters" / f"{CHAPTER}.html").read_text(encoding="utf-8")
-    download = html / "_sources" / "chapters" / f"{CHAPTER}.ipynb"
-    assert "Counting competencies" in page and "Naming an outcome" in page
-    assert f"_sources/chapters/{CHAPTER}.ipynb" in page  # the download button's file
-    assert "Counting competencies" in download.read_text(encoding="utf-8")
-    assert "mybinder" not in page and "colab.research" not in page
-    assert files_with_marker(out) == []
-
-
-def test_learner_site_refuses_a_folder_in_use(work, capsys):
-    used = work / "used"
-    used.mkdir()
-    (used / "keep.txt").write_text("mine", encoding="utf-8")
-    code, _, err = run(capsys, "course", "site", "--out", used)
-    assert code == 2 and "not empty" in err
-    assert [p.name for p in used.iterdir()] == ["keep.txt"]
-
-
-def test_strip_solutions_edge_cases():
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell(
-                "Intro.\n\n:::{solution-start} ex-a\n:class: dropdown\n:::\nsecret A\n\n"
-                "```{solution-end}\n```\nKept after A."
-            ),
-            new_markdown_cell(
-                "Before B.\n\n````{solution} ex-b\n:class: dropdown\n\nsecret B\n```python\n"
-                "x = 1  # secret B code\n```\n````\nAfter B."
-            ),
-            new_markdown_cell("````{solution-start} ex-c\n````"),
-            new_code_cell("secret_c = 1"),
-            new_markdown_cell("secret C text"),
-            new_markdown_cell("````{solution-end}\n````"),
-            new_code_cell("answer = None", metadata={"tags": ["trainer-check"]}),
-            new_code_cell("visible = 2"),
-        ]
+    assert ISSUER in text and PROGRAMME in text and LEARNER in text
+    assert "Understanding context" in text and "3&thinsp;/&thinsp;3" in text
+    assert text.count("<tr><td>") == 1  # passed twice, listed once
+    assert "completed and passed 1 chapter " in text
+    assert "0&thinsp;/&thinsp;3" not in text  # the chapter not passed is left off
+    fingerprint = records.key_fingerprint(records.load_public_key(keys["pub"]))
+    assert records.format_fingerprint(fingerprint) in text
+    assert "implsupport course verify" in text and "implsupport course fingerprint" in text
+    tampered = work / "cert-score.json"
+    tampered.write_text(
+        unsolved.read_text(encoding="utf-8").replace('"score":0', '"score":3'), encoding="utf-8"
     )
-    out = course.strip_solutions(nb)
-    text = json.dumps(out)
-    assert "secret" not in text and "answer = None" not in text
-    assert [c.source for c in out.cells] == [
-        "Intro.\n\nKept after A.",
-        "Before B.\n\nAfter B.",
-        "visible = 2",
-    ]
-    unclosed = new_notebook(cells=[new_markdown_cell("````{solution-start} x\n````\nrest")])
-    with pytest.raises(ValueError, match=r"mine\.ipynb: a solution-start has no solution-end"):
-        course.strip_solutions(unclosed, "mine.ipynb")
-    stray = new_notebook(cells=[new_markdown_cell("````{solution-end}\n````")])
-    with pytest.raises(ValueError, match="solution-end without a solution-start"):
-        course.strip_solutions(stray)
+    bad_page = work / "bad.html"
+    base = ["--public-key", keys["pub"], "--issuer", ISSUER, "--programme", PROGRAMME]
+    code, _, err = run(capsys, "course", "certificate", solved, tampered, *base, "--out", bad_page)
+    assert code == 1 and "no certificate written" in err and not bad_page.exists()
+    code, _, err = run(capsys, "course", "certificate", unsolved, *base, "--out", bad_page)
+    assert code == 2 and "nothing to certify" in err and not bad_page.exists()
+    code, _, err = run(capsys, "course", "certificate", solved, *base[:4], "--programme", " ",
+                       "--out", bad_page)  # fmt: skip
+    assert code == 2 and "--programme" in err and not bad_page.exists()
 
 
-def test_assign_mistakes_exit_2_and_write_nothing(work, capsys):
-    out = work / "assign-bad"
-    code, _, err = run(capsys, "course", "assign", "99_missing", "--out", out)
-    assert code == 2 and "99_missing" in err and not out.exists()
-    assert run(capsys, "course", "assign", CHAPTER, "--out", out)[0] == 0
-    code, _, err = run(capsys, "course", "assign", CHAPTER, "--out", out)
+def test_certificate_fits_one_page(graded, keys, work, capsys):
+    pdf = work / "certificate.pdf"
+    two = [record_of(graded, "solved"), record_of(graded, "90_arithmetic")]
+    argv = ["course", "certificate", *two]
+    argv += ["--public-key", keys["pub"], "--issuer", ISSUER, "--programme", PROGRAMME]
+    assert run(capsys, *argv, "--out", pdf)[0] == 0
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b", data)) == 1
+    code, _, err = run(capsys, *argv, "--out", pdf)
     assert code == 2 and "refusing to overwrite" in err
-
-
-def test_trainer_check_needs_a_real_bool():
-    assert course.trainer_check("x", True).passed is True
-    with pytest.raises(TypeError, match="passed: expected True or False"):
-        course.trainer_check("x", 1)
 
 
 # ---- competency map and self-assessment ------------------------------------------------

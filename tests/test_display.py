@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,7 +85,13 @@ def test_glue_number_stores_the_rounded_value(monkeypatch: pytest.MonkeyPatch) -
     assert glue_number("m", np.float64(67980.87687553997)) == 67980.9
     assert glue_number("n", np.int64(123456789)) == 123456789
     assert glue_number("p", 0.00021359148870918215, digits=3) == 0.000214
-    assert stored == {"m": (67980.9, False), "n": (123456789, False), "p": (0.000214, False)}
+    assert glue_number("F5", np.asarray(0.3311986424913736)) == 0.331199
+    assert stored == {
+        "m": (67980.9, False),
+        "n": (123456789, False),
+        "p": (0.000214, False),
+        "F5": (0.331199, False),
+    }
     assert type(stored["n"][0]) is int and type(stored["m"][0]) is float
     with pytest.raises(TypeError, match="truth value"):
         glue_number("flag", np.True_)
@@ -110,3 +120,53 @@ def test_table_has_no_index_left_headers_and_shows_missing_cells():
     assert "below 2" in html and "<th></th>" not in html  # no index column
     with pytest.raises(TypeError, match="needs a DataFrame"):
         table([1, 2])
+
+
+# ---- the chapters store what a reader sees --------------------------------------------------
+
+CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb"))
+GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`(\w+)(?::([^`]+))?`")
+
+
+def stored_glue(path: Path) -> dict[str, object]:
+    nb = nbformat.read(path, as_version=4)
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if text is not None:
+                try:
+                    values[output["metadata"]["scrapbook"]["name"]] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[output["metadata"]["scrapbook"]["name"]] = text
+    return values
+
+
+def significant_digits(shown: str) -> int:
+    digits = re.sub(r"[^0-9]", "", shown).lstrip("0")
+    return len(digits)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_glued_floats_are_stored_at_the_display_precision(path: Path) -> None:
+    for name, value in stored_glue(path).items():
+        if isinstance(value, float):
+            assert value == round_sig(value), f"{path.name}: {name} = {value!r} (use glue_number)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_prose_shows_no_more_digits_than_are_stored(path: Path) -> None:
+    values = stored_glue(path)
+    markdown = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    for name, spec in GLUE_ROLE.findall(markdown):
+        value = values[name]
+        if isinstance(value, float):
+            shown = format(value, spec or "")
+            assert significant_digits(shown) <= SIGNIFICANT_DIGITS, f"{name}: {shown}"
+
+
+def test_significant_digits_of_shown_numbers() -> None:
+    assert significant_digits("67,981") == 5
+    assert significant_digits("0.0066") == 2
+    assert significant_digits("-12%") == 2
+    assert significant_digits("+0.450") == 3

@@ -121,3 +121,15 @@ def test_no_events_gives_a_flat_curve_and_no_median() -> None:
     assert km.survival_at(2) == 1.0
     assert math.isnan(km.median().median)
     assert km.rmst(3) == pytest.approx(3.0)
+
+
+def test_a_group_never_at_risk_is_left_out_of_the_test_as_in_r() -> None:
+    expected = R["logrank_absent"]
+    rows = pd.DataFrame(expected["data"])
+    test = sustainment.log_rank(rows["years"], rows["closed"], rows["arm"])
+    assert expected["df"] == 1 and test.df == 1
+    assert test.chisq == pytest.approx(expected["chisq"], rel=1e-10)
+    assert test.p_value == pytest.approx(expected["p_value"], rel=1e-8)
+    np.testing.assert_allclose(test.expected, expected["expected"], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="two or more groups with units at risk"):
+        sustainment.log_rank([1, 2, 0.5], [1, 1, 0], list("aab"))

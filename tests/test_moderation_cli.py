@@ -208,8 +208,21 @@ BASE = ["--outcome", "justify", "--predictor", "frame", "--moderator", "skeptic"
             "'justify', 'skeptical']",
         ),
         (
+            # A text moderator is categorical; with one group it cannot moderate.
             lambda d, t: _write(
                 t, "text.csv", d.astype({"skeptic": object}).assign(**{"skeptic": "high"})
+            ),
+            [],
+            "the moderator 'skeptic' has only one group",
+        ),
+        (
+            # A column of numbers with one stray word is a mistake, named by its row.
+            lambda d, t: _write(
+                t,
+                "typo.csv",
+                d.astype({"skeptic": object}).assign(
+                    skeptic=lambda f: ["high", *f["skeptic"].iloc[1:]]
+                ),
             ),
             [],
             "column 'skeptic' must be numeric but row 1",

@@ -22,6 +22,7 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,7 +259,9 @@ def rate_matrix(
     high = tuple(high)
     found = sorted(set(clean["service"]))
     if sorted(order) != found:
-        raise ValueError(f"order must list each service once: {found}; got {order}")
+        raise ValueError(
+            f"order must list each service once: {[_plain(v) for v in found]}; got {order}"
+        )
     unknown = [h for h in high if h not in order]
     if unknown or not high or len(high) == len(order):
         raise ValueError(
@@ -387,13 +390,29 @@ def check_memberships(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() | (values < 0) | (values > 1)
         if bad.any():
-            label = frame.index[bad.to_numpy()][0]
-            raw = frame.loc[label, column]
+            position = int(bad.to_numpy().argmax())
+            label, raw = _plain(frame.index[position]), frame[column].iloc[position]
+            where = f"data row {label!r}, condition {column!r}"
+            if pd.isna(raw):
+                raise ValueError(
+                    f"{where}: the membership is missing; every case needs a membership in "
+                    "[0, 1] for every condition (fill it in, or leave the case out)"
+                )
+            if pd.isna(values.iloc[position]):
+                raise ValueError(
+                    f"{where}: membership {str(raw)!r} is not a number; memberships are "
+                    "numbers from 0 to 1"
+                )
             raise ValueError(
-                f"data row {label!r}, condition {column!r}: membership {raw!r} is outside "
-                "[0, 1]; calibrate raw values first"
+                f"{where}: membership {_plain(raw)!r} is outside [0, 1]; calibrate raw values "
+                "first (implsupport.cases.calibrate)"
             )
     return frame.astype(float)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds, so messages read 1 and not np.int64(1)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _parse_outcome(outcome: str) -> tuple[str, bool]:

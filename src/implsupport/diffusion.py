@@ -40,8 +40,10 @@ Every random process takes an explicit ``seed`` (an int or a :class:`numpy.rando
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -532,73 +534,179 @@ def fit_bass_ols(counts: Any) -> BassFit:
     )
 
 
-def _unchecked_cdf(t: np.ndarray, p: float, q: float) -> np.ndarray:
+def _unchecked_cdf(t: np.ndarray, p: Any, q: Any) -> np.ndarray:
     decay = np.exp(-(p + q) * t)
     return (1.0 - decay) / (1.0 + (q / p) * decay)
 
 
-def _nls_curve(form: str):
-    """The mean curve in (log m, log p, log q), so the optimiser cannot leave the valid range."""
+def _period_bounds(times: np.ndarray, period_start: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each period on the model's clock, which reads 0 when the first starts.
 
-    def interval(t, log_m, log_p, log_q):
-        m, p, q = np.exp(log_m), np.exp(log_p), np.exp(log_q)
-        return m * (_unchecked_cdf(t, p, q) - _unchecked_cdf(t - 1.0, p, q))
+    Period ``i`` ends at ``times[i]`` and starts where period ``i - 1`` ended; the first starts
+    at ``period_start``, by default one period (the length of the second) before its end.
+    """
+    if period_start is None:
+        first = times[0] - (times[1] - times[0])
+    else:
+        if isinstance(period_start, bool) or not isinstance(period_start, Real):
+            raise TypeError(f"period_start must be a number; got {type(period_start).__name__}")
+        first = float(period_start)
+        if not math.isfinite(first):
+            raise ValueError(f"period_start must be a finite number; got {first}")
+        if not first < times[0]:
+            raise ValueError(
+                f"the first period must start before it ends: period_start = {first:g}, "
+                f"but the first period ends at {times[0]:g}"
+            )
+    ends = times - first
+    starts = np.concatenate([[0.0], ends[:-1]])
+    return starts, ends
 
-    def density(t, log_m, log_p, log_q):
-        m, p, q = np.exp(log_m), np.exp(log_p), np.exp(log_q)
-        decay = np.exp(-(p + q) * t)
-        return m * ((p + q) ** 2 / p) * decay / (1.0 + (q / p) * decay) ** 2
+
+def _nls_mean(form: str, starts: np.ndarray, ends: np.ndarray):
+    """Expected adoptions per period as a function of (log m, log p, log q).
+
+    Working on the log scale keeps the optimiser inside m, p, q > 0. Every operation is
+    analytic, so the same function evaluated at complex arguments gives the exact Jacobian
+    by the complex step (Squire & Trapp 1998), with no finite-difference error.
+    """
+    lengths = ends - starts
+
+    def interval(theta: np.ndarray) -> np.ndarray:
+        m, p, q = np.exp(theta)
+        return m * (_unchecked_cdf(ends, p, q) - _unchecked_cdf(starts, p, q))
+
+    def density(theta: np.ndarray) -> np.ndarray:
+        # The adoption rate at the end of the period times its length.
+        m, p, q = np.exp(theta)
+        decay = np.exp(-(p + q) * ends)
+        return lengths * m * ((p + q) ** 2 / p) * decay / (1.0 + (q / p) * decay) ** 2
 
     return interval if form == "interval" else density
 
 
-def fit_bass_nls(
-    counts: Any, t: Any = None, *, form: str = "interval", start: Sequence[float] | None = None
-) -> BassFit:
-    """Nonlinear least squares for ``m, p, q`` (scipy ``curve_fit``, Levenberg–Marquardt).
+def _complex_step_jacobian(mean, theta: np.ndarray) -> np.ndarray:
+    step = 1e-30
+    columns = []
+    for k in range(theta.size):
+        shifted = theta.astype(complex)
+        shifted[k] += 1j * step
+        columns.append(mean(shifted).imag / step)
+    return np.column_stack(columns)
 
-    ``form="interval"`` fits ``m (F(t) - F(t-1))``: the adoptions expected in the unit period
-    ending at ``t``, the exact model for counts per period. ``form="density"`` fits ``m f(t)``,
-    the adoption *rate* at ``t``, which is how many published tutorials (and R ``nls``
-    examples) write the model; it approximates the period count by the rate at its end.
-    ``t`` defaults to 1, 2, ...; ``start`` is ``(m, p, q)`` (default: the OLS estimates when
-    they exist). Standard errors are from the Jacobian scaled by the residual variance, as in
-    R's ``nls``.
+
+def _gauss_newton_polish(
+    mean, counts: np.ndarray, theta: np.ndarray, max_steps: int = 50
+) -> np.ndarray:
+    """Newton-type steps from a nearby optimum until the residual sum of squares stops falling.
+
+    ``curve_fit`` stops when its own tolerances (about 1e-8 relative) are met, which leaves
+    the last printed digits to chance and to the machine's floating-point kernels. From there
+    a few Gauss-Newton steps with the exact Jacobian reach the least-squares minimum to
+    rounding error, so every machine prints the same digits.
+    """
+    rss = float(np.sum((counts - mean(theta)) ** 2))
+    for _ in range(max_steps):
+        jac = _complex_step_jacobian(mean, theta)
+        step = np.linalg.lstsq(jac, counts - mean(theta), rcond=None)[0]
+        candidate = theta + step
+        candidate_rss = float(np.sum((counts - mean(candidate)) ** 2))
+        # Near the minimum the sum of squares is flat to rounding, so a step is kept unless
+        # it makes the fit worse by more than rounding could.
+        if not candidate_rss <= rss * (1 + 1e-13):
+            break
+        theta, rss = candidate, min(rss, candidate_rss)
+        if np.max(np.abs(step)) < 1e-13:  # relative change in m, p and q (log scale)
+            break
+    return theta
+
+
+def fit_bass_nls(
+    counts: Any,
+    t: Any = None,
+    *,
+    form: str = "interval",
+    start: Sequence[float] | None = None,
+    period_start: float | None = None,
+) -> BassFit:
+    """Nonlinear least squares for ``m, p, q`` (Levenberg–Marquardt, then polished to the minimum).
+
+    ``t`` holds the time at which each period ends (default 1, 2, ...), in any unit: years,
+    half-years, calendar years. Period ``i`` runs from the end of period ``i - 1`` to ``t[i]``;
+    the first starts at ``period_start``, by default one period before ``t[0]``. The model's
+    clock starts (``F = 0``) when the first period starts, and ``p`` and ``q`` are per unit of
+    ``t``.
+
+    ``form="interval"`` fits ``m (F(end) - F(start))``: the adoptions expected in each period,
+    the exact model for counts per period. ``form="density"`` fits ``m f(end)`` times the
+    period's length: the adoption *rate* at the period's end, which is how many published
+    tutorials (and R ``nls`` examples) write the model; it approximates the count by the rate.
+    ``start`` is the starting ``(m, p, q)`` (default: the OLS estimates when they exist).
+
+    The Levenberg–Marquardt fit is polished with Gauss–Newton steps and an exact (complex-step)
+    Jacobian, so the estimates are the least-squares minimum to rounding error, as R's
+    ``minpack.lm::nlsLM`` finds it with tight tolerances. Standard errors are from that
+    Jacobian scaled by the residual variance, as in R's ``nls``.
     """
     if form not in {"interval", "density"}:
         raise ValueError(f"form must be 'interval' or 'density'; got {form!r}")
     counts, times = _counts_and_times(counts, t)
+    starts, ends = _period_bounds(times, period_start)
+    lengths = ends - starts
     if start is None:
+        # Bass's regression works per period; with equal periods it converts to the time unit.
         try:
-            start = tuple(fit_bass_ols(counts).params) if t is None else None
+            equal = bool(np.allclose(lengths, lengths[0], rtol=1e-9))
+            ols = fit_bass_ols(counts).params if equal else None
         except ValueError:
-            start = None
+            ols = None
+        start = (
+            None
+            if ols is None
+            else (float(ols["m"]), float(ols["p"] / lengths[0]), float(ols["q"] / lengths[0]))
+        )
         if start is None or not np.all(np.isfinite(start)) or min(start) <= 0:
-            start = (1.5 * counts.sum(), 0.01, 0.4)
+            start = (1.5 * counts.sum(), 0.01 / lengths[0], 0.4 / lengths[0])
     else:
         start = tuple(_rate(name, v, positive=True) for name, v in zip("mpq", start, strict=True))
-    curve = _nls_curve(form)
-    try:
-        log_params, log_cov = optimize.curve_fit(
-            curve, times, counts, p0=np.log(start), maxfev=20000
-        )
-    except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"nonlinear least squares did not converge: {exc}") from exc
-    if not np.all(np.isfinite(log_cov)):
-        raise ValueError("nonlinear least squares gave no finite standard errors (flat fit)")
-    # Back to the natural scale. At the optimum the Gauss-Newton covariance transforms exactly
-    # by the Jacobian diag(m, p, q), so the standard errors equal a natural-scale fit's.
-    params = np.exp(log_params)
-    cov = log_cov * np.outer(params, params)
-    fitted = curve(times, *log_params)
+    mean = _nls_mean(form, starts, ends)
+    with warnings.catch_warnings():
+        # curve_fit's covariance is not used (it is recomputed below from the exact Jacobian),
+        # so its warning that it could not estimate one is not the user's concern.
+        warnings.simplefilter("ignore", optimize.OptimizeWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow while exploring
+        try:
+            theta, _ = optimize.curve_fit(
+                lambda _t, *theta: mean(np.asarray(theta)),
+                ends,
+                counts,
+                p0=np.log(start),
+                jac=lambda _t, *theta: _complex_step_jacobian(mean, np.asarray(theta)),
+                maxfev=20000,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ValueError(f"nonlinear least squares did not converge: {exc}") from exc
+        theta = _gauss_newton_polish(mean, counts, theta)
+        fitted = mean(theta)
+        jac = _complex_step_jacobian(mean, theta)
     df_resid = counts.size - 3
+    rss = float(np.sum((counts - fitted) ** 2))
+    if not np.all(np.isfinite(jac)) or np.linalg.matrix_rank(jac) < 3:
+        raise ValueError("nonlinear least squares gave no finite standard errors (flat fit)")
+    # Gauss-Newton covariance s^2 (J'J)^-1 on the log scale, back to the natural scale: at the
+    # optimum it transforms exactly by the Jacobian diag(m, p, q).
+    _, r = np.linalg.qr(jac)
+    r_inv = np.linalg.inv(r)
+    log_cov = (rss / df_resid) * (r_inv @ r_inv.T)
+    params = np.exp(theta)
+    cov = log_cov * np.outer(params, params)
     names = ["m", "p", "q"]
     return BassFit(
         method=f"nls-{form}",
         params=pd.Series(params, index=names),
         bse=pd.Series(np.sqrt(np.diag(cov)), index=names),
         cov=pd.DataFrame(cov, index=names, columns=names),
-        resid_se=float(np.sqrt(np.sum((counts - fitted) ** 2) / df_resid)),
+        resid_se=float(np.sqrt(rss / df_resid)),
         df_resid=df_resid,
         t=times,
         counts=counts,

@@ -81,10 +81,13 @@ def round_sig(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
 def glue_number(name: str, value: Any, *, digits: int = SIGNIFICANT_DIGITS) -> int | float:
     """Glue a number for the chapter's prose, stored at ``digits`` significant digits.
 
-    Whole numbers (Python or numpy integers) are stored exactly; any other real number is rounded
+    Whole numbers (Python or numpy integers) are stored exactly; a zero-dimensional array counts
+    as the number it holds; any other real number is rounded
     with :func:`round_sig`. The value is stored with ``display=False``, to be shown by a
     ``{glue:text}`` role that formats it, and is returned so the cell can use it.
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # a scalar result of a vectorised function
     if isinstance(value, bool | np.bool_):
         raise TypeError(f"glue_number({name!r}): got a truth value; glue it with myst_nb.glue")
     if isinstance(value, Integral):

@@ -37,10 +37,14 @@ special <- list(half = one(half, "log", 0.95), half_last = one(half_last, "log",
 
 test <- survdiff(Surv(years, closed) ~ arm, data = d)
 test_ab <- survdiff(Surv(years, closed) ~ arm, data = d[d$arm %in% c("A", "B"), ])
+# A group whose only unit leaves before the first event: R leaves it out of the test and its df.
+absent <- data.frame(years = c(1, 2, 3, 0.5, 4, 5), closed = c(1, 1, 1, 0, 1, 0),
+                     arm = c("a", "a", "a", "b", "c", "c"))
+test_absent <- survdiff(Surv(years, closed) ~ arm, data = absent)
 logrank <- function(t) {
   list(groups = sub("arm=", "", names(t$n)), n = as.integer(t$n), observed = t$obs,
-       expected = t$exp, chisq = t$chisq, df = length(t$n) - 1L,
-       p_value = pchisq(t$chisq, length(t$n) - 1L, lower.tail = FALSE))
+       expected = t$exp, chisq = t$chisq, df = sum(t$exp > 0) - 1L,
+       p_value = pchisq(t$chisq, sum(t$exp > 0) - 1L, lower.tail = FALSE))
 }
 out <- list(
   r_version = R.version.string,
@@ -49,6 +53,7 @@ out <- list(
   groups = groups,
   special = special,
   logrank = logrank(test),
-  logrank_ab = logrank(test_ab)
+  logrank_ab = logrank(test_ab),
+  logrank_absent = c(logrank(test_absent), list(data = absent))
 )
 cat(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE), "\n")

@@ -1,7 +1,9 @@
 """The ``implsupport`` command: the package's functions for researchers with their own files.
 
 A user's mistake (a missing file, a bad column, a value out of range) is reported as one line
-on stderr with exit status 2, never a traceback, and nothing is written. Each subject is a
+on stderr with exit status 2, never a traceback, and nothing is written (see
+:func:`.common.run_command`); a library's warning reaches the user as one ``implsupport: note:``
+line. Each subject is a
 module of this package whose ``add_commands`` adds its subcommands; :data:`COMMANDS` lists them.
 
 For scripts, every command takes ``--json`` (see :func:`common.add_output_options`): one JSON
@@ -32,7 +34,7 @@ from . import (
     power,
     sustainment,
 )
-from .common import EXIT_OK, EXIT_USAGE, Parser, UsageError
+from .common import EXIT_OK, Parser, UsageError, run_command
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -67,11 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window is opened
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return run_command(args.func, args)
     except BrokenPipeError:  # the reader stopped early (as `| head` does): not an error
         sys.stderr.close()
         return EXIT_OK
-    except (UsageError, ValueError, TypeError, OSError) as exc:
-        # ValueError covers data.DataError and the argument checks of every public function.
-        print(f"implsupport: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, Parser, add_output_options, emit_json, read_csv, table_text
+from .common import (
+    EXIT_OK,
+    Parser,
+    add_csv_options,
+    add_output_options,
+    emit_json,
+    read_csv,
+    table_text,
+)
 
 
 def _careers_transitions(args: argparse.Namespace) -> int:
     from .. import careers
 
-    frame = read_csv(args.file)
+    frame = read_csv(args.file, sep=args.sep, decimal=args.decimal)
     matrix = careers.transition_matrix(frame)
     if args.json:
         models = [str(m) for m in matrix.counts.index]
@@ -45,4 +53,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         fields="models (row and column order), n_transitions (integer), counts (rows of "
         "integers, from x to), row_proportions (rows of numbers; null for a model never left)",
     )
+    add_csv_options(trans)
     trans.set_defaults(func=_careers_transitions)

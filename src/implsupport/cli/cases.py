@@ -7,8 +7,9 @@ import argparse
 from .common import (
     EXIT_OK,
     Parser,
-    UsageError,
+    add_csv_options,
     add_output_options,
+    column,
     emit_json,
     frame_records,
     name_list,
@@ -20,12 +21,9 @@ from .common import (
 def _cases_qca(args: argparse.Namespace) -> int:
     from .. import cases
 
-    frame = read_csv(args.file)
+    frame = read_csv(args.file, sep=args.sep, decimal=args.decimal)
     if args.case_column:
-        if args.case_column not in frame.columns:
-            raise UsageError(
-                f"{args.file}: no column {args.case_column!r}; found {list(frame.columns)}"
-            )
+        column(frame, args.case_column, args.file)  # refuses a column that is not there
         frame = frame.set_index(args.case_column)
     truth = cases.truth_table(
         frame,
@@ -87,7 +85,13 @@ def _cases_qca(args: argparse.Namespace) -> int:
 def _cases_ratings(args: argparse.Namespace) -> int:
     from .. import cases
 
-    frame = read_csv(args.file, dtype={"rating": str}, only_blank_is_missing=True)  # "+1", "M"
+    frame = read_csv(  # ratings such as "+1" and "M" are kept as written
+        args.file,
+        dtype={"rating": str},
+        only_blank_is_missing=True,
+        sep=args.sep,
+        decimal=args.decimal,
+    )
     matrix = cases.rate_matrix(
         frame,
         order=name_list(args.order, "--order"),
@@ -165,6 +169,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "terms, incl, PRI, cov}), terms (rows of solution, term, literals, incl, PRI, cov_r, "
         "cov_u)",
     )
+    add_csv_options(qca)
     qca.set_defaults(func=_cases_qca)
     ratings = cases_sub.add_parser(
         "ratings",
@@ -186,4 +191,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "weakly_distinguishing, missing_cells (integers), constructs (list of {domain, "
         "construct, ratings ({service: code}), distinguishing ('**', '*' or '')})",
     )
+    add_csv_options(ratings)
     ratings.set_defaults(func=_cases_ratings)

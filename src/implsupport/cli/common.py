@@ -1,13 +1,29 @@
-"""What every subcommand shares: the usage error, the parser, reading a researcher's CSV, and
-the output options (`--json`, `--plot`, text tables) that make each command scriptable."""
+"""What every subcommand shares: the usage error, the parser, reading a researcher's CSV,
+turning library warnings into one-line notes, and the output options (`--json`, `--plot`, text
+tables) that make each command scriptable.
+
+A command that reads a CSV calls :func:`add_csv_options` on its parser and passes
+``sep=args.sep, decimal=args.decimal`` to :func:`read_csv`. :func:`run_command` runs a command
+so that a failure writes nothing to stdout and a library warning reaches the user only as an
+``implsupport: note: ...`` line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: How the CSV options name separators that are awkward to type.
+SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
 
 
 class UsageError(Exception):
@@ -21,41 +37,197 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
+# ---- messages -------------------------------------------------------------------------------
+
+_NUMPY_REPR = re.compile(
+    r"np\.(?:int|uint|float|complex)\d*\(([^()]*)\)|np\.(?:str_|bool_?)\(([^()]*)\)"
+)
+
+
+def plain(text: str) -> str:
+    """``text`` without numpy reprs: ``[np.int64(1), np.str_('a')]`` reads ``[1, 'a']``."""
+    return _NUMPY_REPR.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+
+
+def note(message: str) -> None:
+    """Tell the user something that matters, as one line on stderr."""
+    print(f"implsupport: note: {' '.join(plain(message).split())}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def warnings_as_notes() -> Iterator[list[str]]:
+    """Collect the warnings raised inside, as the one-line notes to show (each once).
+
+    A warning's text is kept (its first line, without numpy reprs); the file name, line number
+    and category that Python prints with it are not, since they say nothing to a user.
+    """
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        yield notes
+    for warning in caught:
+        text = str(warning.message).strip().splitlines()
+        line = " ".join(plain(text[0]).split()) if text else type(warning.message).__name__
+        if line not in notes:
+            notes.append(line)
+
+
+def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a subcommand: its output reaches stdout only if it does not fail.
+
+    A user's mistake (UsageError, or the ValueError / TypeError / OSError of a public function)
+    is one ``implsupport: error:`` line on stderr and exit status 2, with nothing on stdout.
+    Warnings become ``implsupport: note:`` lines.
+    """
+    output = io.StringIO()
+    with warnings_as_notes() as notes:
+        try:
+            with contextlib.redirect_stdout(output):
+                code = func(args)
+        except (UsageError, ValueError, TypeError, OSError) as exc:
+            # ValueError covers data.DataError and the argument checks of every public function.
+            failure: Exception | None = exc
+        else:
+            failure = None
+    if failure is not None:
+        print(f"implsupport: error: {' '.join(plain(str(failure)).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(output.getvalue())
+    sys.stdout.flush()
+    for line in notes:
+        note(line)
+    return code
+
+
+# ---- reading a researcher's CSV -------------------------------------------------------------
+
+
+def _separator(text: str) -> str:
+    sep = SEPARATOR_NAMES.get(text.lower(), text)
+    if len(sep) != 1 or sep in "\"'\n\r" or sep.isalnum():
+        raise argparse.ArgumentTypeError(
+            f"give one character such as ',' or ';' (or 'tab'); got {text!r}"
+        )
+    return sep
+
+
+def add_csv_options(parser: argparse.ArgumentParser) -> None:
+    """``--sep`` and ``--decimal``, for CSV files saved with other conventions."""
+    group = parser.add_argument_group("reading the CSV")
+    group.add_argument(
+        "--sep",
+        type=_separator,
+        default=",",
+        metavar="CHAR",
+        help="field separator (default ','; ';' for files saved by spreadsheets in many European "
+        "locales; 'tab' for tab-separated)",
+    )
+    group.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        default=".",
+        help="decimal mark in numbers (default '.'; ',' for numbers written like 3,5)",
+    )
+
+
+def _show(sep: str) -> str:
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _check_blank_lines(path: str, lines: list[str]) -> None:
+    """A blank line before the last line with content is refused: it would silently vanish."""
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for number, line in enumerate(lines[:last], start=1):
+        if not line.strip():
+            raise UsageError(
+                f"{path}: line {number} is blank; a blank line inside the data is ambiguous "
+                "(a missing value? a row left out?): delete it or fill in the value"
+            )
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+(,\d+)?\s*$")
+
+
+def _check_conventions(path: str, frame: Any, header: str, sep: str, decimal: str) -> None:
+    """Refuse a file that was evidently saved with another separator or decimal mark."""
+    import pandas as pd
+
+    if frame.shape[1] == 1:
+        for other in (";", ",", "\t"):
+            if other != sep and other in header:
+                kind = {";": "semicolon", ",": "comma", "\t": "tab"}[other]
+                hint = "" if other != ";" else " (and --decimal ',' if numbers read like 3,5)"
+                raise UsageError(
+                    f"{path}: the file looks {kind}-separated (its header is {header.strip()!r}); "
+                    f"read it with --sep {_show(other)}{hint}"
+                )
+    if decimal == ".":
+        for name in frame.columns:
+            values = frame[name].dropna()
+            if pd.api.types.is_numeric_dtype(values):
+                continue
+            text = values.astype(str)
+            with_comma = text[text.str.contains(",", regex=False)]
+            # Every value a number, some written with a decimal comma: 3,5 or 12.
+            if len(with_comma) and text.str.match(_DECIMAL_COMMA).all():
+                raise UsageError(
+                    f"{path}: column {name!r} holds numbers with a decimal comma (such as "
+                    f"{with_comma.iloc[0].strip()!r}); read it with --decimal ','"
+                )
+
+
 def read_csv(
-    path: str, dtype: dict[str, Any] | None = None, *, only_blank_is_missing: bool = False
+    path: str,
+    dtype: dict[str, Any] | None = None,
+    *,
+    only_blank_is_missing: bool = False,
+    sep: str = ",",
+    decimal: str = ".",
 ):
     """Read a researcher's CSV; any failure becomes a one-line UsageError naming the file.
 
-    ``only_blank_is_missing`` keeps text such as "NA" as written (for coded data), so that only
-    empty cells are missing values.
+    ``sep`` and ``decimal`` are the field separator and decimal mark (see
+    :func:`add_csv_options`). A file that evidently uses another separator or decimal mark is
+    refused with a message naming the option that reads it; so is a blank line inside the
+    data. ``only_blank_is_missing`` keeps text such as "NA" as written (for coded data), so
+    that only empty cells are missing values.
     """
     import pandas as pd
 
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal cannot both be {_show(sep)}")
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a folder, not a CSV file")
     try:
         with open(path, "rb") as handle:
-            head = handle.read(65536)
+            raw = handle.read()
     except OSError as exc:
         raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from exc
-    if b"\x00" in head:
+    if b"\x00" in raw[:65536]:
         raise UsageError(f"{path}: cannot be read as a CSV file (it contains binary data)")
-    na_options = {"keep_default_na": False, "na_values": [""]} if only_blank_is_missing else {}
     # UTF-8 (with or without a byte-order mark) first; files saved by spreadsheet programs in
     # a Western single-byte encoding are read as Latin-1 rather than refused.
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            frame = pd.read_csv(path, encoding=encoding, dtype=dtype, **na_options)
-            break
-        except UnicodeDecodeError:
-            continue
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            detail = " ".join(str(exc).split())
-            raise UsageError(f"{path}: cannot be read as a CSV file ({detail})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    lines = text.splitlines()
+    _check_blank_lines(path, lines)
+    header = next((line for line in lines if line.strip()), "")
+    na_options = {"keep_default_na": False, "na_values": [""]} if only_blank_is_missing else {}
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtype, sep=sep, decimal=decimal, **na_options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        hint = ""
+        if sep == "," and ";" in header:
+            hint = "; it looks semicolon-separated: read it with --sep ';' (and --decimal ',')"
+        raise UsageError(f"{path}: cannot be read as a CSV file ({detail}){hint}") from exc
     if frame.empty:
         raise UsageError(f"{path}: the file has no data rows")
+    _check_conventions(path, frame, header, sep, decimal)
     return frame
 
 
@@ -65,6 +237,24 @@ def column(frame: Any, name: str, path: str) -> Any:
         found = ", ".join(map(str, frame.columns))
         raise UsageError(f"{path}: no column {name!r} (columns found: {found})")
     return frame[name]
+
+
+def numbers(values: Any, name: str, path: str) -> Any:
+    """A column as floats, or a UsageError naming the file line of the first empty or bad cell.
+
+    Line numbers count the header as line 1 (:func:`read_csv` refuses blank lines, so row ``i``
+    of the frame is line ``i + 2``).
+    """
+    import pandas as pd
+
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = converted.isna().to_numpy()
+    if bad.any():
+        position = int(bad.argmax())
+        raw = values.iloc[position]
+        what = "is empty" if pd.isna(raw) else f"holds {str(raw)!r}, which is not a number"
+        raise UsageError(f"{path}: line {position + 2}: column {name!r} {what}")
+    return converted.astype(float)
 
 
 def name_list(text: str, what: str) -> list[str]:

@@ -20,10 +20,40 @@ def _course_keygen(args: argparse.Namespace) -> int:
     from .. import records
 
     private, public = records.keygen(args.out)
+    fingerprint = records.key_fingerprint(records.load_public_key(public))
     if args.json:
-        emit_json("course keygen", {"private_key": str(private), "public_key": str(public)})
+        emit_json(
+            "course keygen",
+            {"private_key": str(private), "public_key": str(public), "fingerprint": fingerprint},
+        )
         return EXIT_OK
     print(f"wrote {private} (private: keep it safe) and {public} (public: share it)")
+    print(f"key fingerprint (SHA-256): {records.format_fingerprint(fingerprint)}")
+    return EXIT_OK
+
+
+def _course_fingerprint(args: argparse.Namespace) -> int:
+    from .. import records
+
+    fingerprint = records.fingerprint_of(args.key)
+    if args.json:
+        emit_json("course fingerprint", {"key": str(args.key), "fingerprint": fingerprint})
+        return EXIT_OK
+    print(records.format_fingerprint(fingerprint))
+    return EXIT_OK
+
+
+def _course_seal(args: argparse.Namespace) -> int:
+    from .. import course
+
+    sealed = [str(course.resolve_chapter(c, args.root)) for c in args.chapters]
+    for chapter in args.chapters:
+        course.seal_chapter(chapter, args.root)
+    if args.json:
+        emit_json("course seal", {"sealed": sealed})
+        return EXIT_OK
+    for path in sealed:
+        print(f"sealed the self-checks of {path}; re-execute it: make execute NB={path}")
     return EXIT_OK
 
 
@@ -102,17 +132,35 @@ def _course_site(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _show_progress(done: int, total: int, result) -> None:
+    flags = f" [flagged: {'; '.join(result.flags)}]" if result.flags else ""
+    print(
+        f"[{done}/{total}] {result.submission}: {result.status} "
+        f"{result.score}/{result.max_score} ({result.seconds:.0f} s){flags}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _course_grade(args: argparse.Namespace) -> int:
     from .. import course
 
+    if args.key is not None:
+        raise ValueError(
+            "grade no longer takes the private key (learners' code runs while grading); "
+            "grade, then sign: implsupport course sign OUT --key trainer.key"
+        )
     report = course.grade(
         args.submissions,
-        args.key,
         args.out,
         timeout=args.timeout,
         learner=args.learner,
+        roster=args.roster,
         pass_threshold=args.pass_threshold,
         root=args.root,
+        jobs=args.jobs,
+        sandbox=not args.no_sandbox,
+        progress=None if args.json else _show_progress,
     )
     table = report.to_frame()[["submission", "learner", "chapter", "status", "score", "max_score"]]
     table["passed"] = [r.passed for r in report.results]
@@ -121,35 +169,67 @@ def _course_grade(args: argparse.Namespace) -> int:
             "course grade",
             {
                 "pass_threshold": report.pass_threshold,
+                "sandbox": report.sandbox,
                 "scores_csv": str(report.scores_path),
                 "results": frame_records(report.to_frame()),
             },
         )
         return EXIT_OK
     print(table_text(table))
-    print(f"wrote {report.scores_path} and {sum(bool(r.record) for r in report.results)} records")
+    flagged = sum(bool(r.flags) for r in report.results)
+    print(f"wrote {report.scores_path} and {sum(bool(r.result) for r in report.results)} results")
+    if flagged:
+        print(f"{flagged} flagged: see the flags column; sign leaves them out unless told")
+    print(f"next: implsupport course sign {args.out} --key trainer.key")
+    return EXIT_OK
+
+
+def _course_sign(args: argparse.Namespace) -> int:
+    from .. import course
+
+    written, skipped = course.sign(args.graded, args.key, include_flagged=args.include_flagged)
+    if args.json:
+        emit_json("course sign", {"signed": [str(p) for p in written], "not_signed": list(skipped)})
+        return EXIT_OK
+    for path in written:
+        print(f"signed {path}")
+    for reason in skipped:
+        print(f"not signed: {reason}", file=sys.stderr)
     return EXIT_OK
 
 
 def _course_verify(args: argparse.Namespace) -> int:
     from .. import records
 
-    result = records.verify(args.record, args.public_key)
-    if args.json:  # the verdict is the output, valid or not; the exit status says which
+    results = [records.verify(path, args.public_key) for path in args.records]
+    valid = all(r.valid for r in results)
+    if args.json:  # the verdicts are the output, valid or not; the exit status says which
         emit_json(
             "course verify",
-            {"record": str(result.path), "valid": result.valid, "reason": result.reason},
+            {
+                "valid": valid,
+                "records": [
+                    {"record": str(r.path), "valid": r.valid, "reason": r.reason} for r in results
+                ],
+            },
         )
-        return EXIT_OK if result.valid else EXIT_FAILED
-    print(str(result), file=sys.stdout if result.valid else sys.stderr)
-    return EXIT_OK if result.valid else EXIT_FAILED
+        return EXIT_OK if valid else EXIT_FAILED
+    for result in results:
+        print(str(result), file=sys.stdout if result.valid else sys.stderr)
+    return EXIT_OK if valid else EXIT_FAILED
 
 
 def _course_certificate(args: argparse.Namespace) -> int:
     from .. import records
 
     try:
-        path = records.certificate(args.records, args.public_key, args.out)
+        path = records.certificate(
+            args.records,
+            args.public_key,
+            args.out,
+            issuer=args.issuer,
+            programme=args.programme,
+        )
     except records.InvalidRecord as exc:
         print(f"implsupport: invalid record: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -190,8 +270,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     text = "make the trainer's Ed25519 key pair: DIR/trainer.key and DIR/trainer.pub"
     cmd = course_sub.add_parser("keygen", help=text, description=text)
     cmd.add_argument("--out", required=True, metavar="DIR", help="folder for the two key files")
-    add_output_options(cmd, fields="private_key, public_key (paths written)")
+    add_output_options(cmd, fields="private_key, public_key (paths written), fingerprint (hex)")
     cmd.set_defaults(func=_course_keygen)
+
+    text = "print a key's fingerprint (SHA-256 of the public key), as certificates show it"
+    cmd = course_sub.add_parser("fingerprint", help=text, description=text)
+    cmd.add_argument("key", metavar="KEY", help="trainer.pub (or trainer.key)")
+    add_output_options(cmd, fields="key (path), fingerprint (hex)")
+    cmd.set_defaults(func=_course_fingerprint)
+
+    text = "rewrite chapters' sealed self-checks from their answer keys (answer_keys/)"
+    cmd = course_sub.add_parser("seal", help=text, description=text)
+    cmd.add_argument("chapters", nargs="+", metavar="CHAPTER", help="a chapter's file stem or path")
+    cmd.add_argument("--root", help=root_help)
+    add_output_options(cmd, fields="sealed (paths of the chapters rewritten)")
+    cmd.set_defaults(func=_course_seal)
 
     text = "the chapter x competency matrix, or the chapters that build one competency"
     cmd = course_sub.add_parser("competencies", help=text, description=text)
@@ -205,7 +298,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     cmd.set_defaults(func=_course_competencies)
 
-    text = "write learner editions of chapters (no solutions, no trainer checks)"
+    text = "write learner editions of chapters (no solutions; exercises as plain Markdown)"
     cmd = course_sub.add_parser("assign", help=text, description=text)
     cmd.add_argument("chapters", nargs="+", metavar="CHAPTER", help="a chapter's file stem or path")
     cmd.add_argument("--out", required=True, metavar="DIR", help="folder for the notebooks")
@@ -221,11 +314,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_output_options(cmd, fields="index (path of the site's index.html)")
     cmd.set_defaults(func=_course_site)
 
-    text = "run submitted notebooks with the trainer's checks; write scores.csv and records"
+    text = "run submitted notebooks in a sandbox and score them on the answer keys (no signing)"
     cmd = course_sub.add_parser("grade", help=text, description=text)
     cmd.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
-    cmd.add_argument("--key", required=True, help="the trainer's private key (trainer.key)")
+    cmd.add_argument("--key", help=argparse.SUPPRESS)  # refused with a message: see sign
     cmd.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    cmd.add_argument(
+        "--roster",
+        metavar="ROSTER.csv",
+        help="columns file, learner (and chapter): checked against each notebook",
+    )
+    cmd.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebooks graded at once (default: the processor's cores)",
+    )
+    cmd.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learners' code without bubblewrap, as you (unsafe: see the trainer's guide)",
+    )
     cmd.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -239,22 +348,37 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         type=_fraction,
         default=DEFAULT_PASS_THRESHOLD,
         metavar="FRACTION",
-        help=f"share of checks needed to pass (default {DEFAULT_PASS_THRESHOLD:g})",
+        help=f"share of exercises needed to pass (default {DEFAULT_PASS_THRESHOLD:g})",
     )
     cmd.add_argument("--root", help=root_help + "; its chapters are the trainer's copy")
     add_output_options(
         cmd,
-        fields="pass_threshold, scores_csv (path), results (rows of submission, learner, "
-        "chapter, status, score, max_score (integers), passed, pass_threshold, detail, record)",
+        fields="pass_threshold, sandbox, scores_csv (path), results (rows of submission, "
+        "learner, chapter, status, score, max_score (integers), passed, pass_threshold, flags, "
+        "detail, result)",
     )
     cmd.set_defaults(func=_course_grade)
 
-    text = "check a completion record against the trainer's public key (exit 0 valid, 1 not)"
+    text = "sign graded results as completion records (runs no learner code)"
+    cmd = course_sub.add_parser("sign", help=text, description=text)
+    cmd.add_argument("graded", metavar="DIR", help="the folder `grade` wrote")
+    cmd.add_argument("--key", required=True, help="the trainer's private key (trainer.key)")
+    cmd.add_argument(
+        "--include-flagged",
+        action="store_true",
+        help="sign results whose file name, metadata and roster disagree, too",
+    )
+    add_output_options(cmd, fields="signed (paths of the records), not_signed (reasons)")
+    cmd.set_defaults(func=_course_sign)
+
+    text = "check completion records against the trainer's public key (exit 0 all valid, 1 not)"
     cmd = course_sub.add_parser("verify", help=text, description=text)
-    cmd.add_argument("record", metavar="RECORD.json")
+    cmd.add_argument("records", nargs="+", metavar="RECORD.json")
     cmd.add_argument("--public-key", required=True, help="the trainer's public key (trainer.pub)")
     add_output_options(
-        cmd, fields="record, valid (true/false; exit status 0 or 1 as without --json), reason"
+        cmd,
+        fields="valid (all of them), records (list of {record, valid, reason}); exit status 0 "
+        "or 1 as without --json",
     )
     cmd.set_defaults(func=_course_verify)
 
@@ -268,5 +392,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.html|FILE.pdf",
         help="the certificate to write; a .pdf name prints it with the system's Chromium",
     )
+    cmd.add_argument("--issuer", required=True, help="who issues it (your organisation)")
+    cmd.add_argument("--programme", required=True, help="the programme or course it belongs to")
     add_output_options(cmd, fields="written (path of the certificate)")
     cmd.set_defaults(func=_course_certificate)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, UsageError, add_output_options, emit_json, read_csv, save_figure
+from .common import (
+    EXIT_OK,
+    UsageError,
+    add_csv_options,
+    add_output_options,
+    emit_json,
+    read_csv,
+    save_figure,
+)
 from .moderation import parse_probe
 
 _FIELDS = (
@@ -39,7 +47,7 @@ def _mediation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
     result = moderation.fit_mediation(
         frame,
         args.outcome,
@@ -127,5 +135,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument(
         "--no-drop", action="store_true", help="refuse rows with missing values instead"
     )
+    add_csv_options(cmd)
     add_output_options(cmd, plot=True, fields=_FIELDS)
     cmd.set_defaults(func=_mediation)

@@ -6,7 +6,15 @@ import argparse
 import math
 import sys
 
-from .common import EXIT_OK, UsageError, add_output_options, emit_json, read_csv, save_figure
+from .common import (
+    EXIT_OK,
+    UsageError,
+    add_csv_options,
+    add_output_options,
+    emit_json,
+    read_csv,
+    save_figure,
+)
 
 
 def parse_probe(text: str, allow_names: bool = True) -> str | list[float]:
@@ -37,7 +45,7 @@ def _moderation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
     notes = []
     categorical = args.categorical or args.coding is not None or _is_text(frame, args.moderator)
     if categorical:
@@ -123,17 +131,19 @@ def _print(args, result, payload: dict, text: str | None, notes: list[str], **pl
 
 
 def _is_text(frame, column: str) -> bool:
-    """True when the column holds a value that is not a number (a group name)."""
+    """True when no value of the column is a number (group names). A column of numbers with
+    a stray word in it is not: it gets the error that names the row (or use --categorical)."""
     import pandas as pd
 
     if column not in frame.columns:
         return False
     values = frame[column].dropna()
-    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").isna().any())
+    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").isna().all())
 
 
 def _is_binary(frame, column: str) -> bool:
     """True when the column's non-missing values are exactly 0 and 1 (numbers)."""
+    import numpy as np
     import pandas as pd
 
     if column not in frame.columns:
@@ -141,7 +151,9 @@ def _is_binary(frame, column: str) -> bool:
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.isna().sum() != frame[column].isna().sum():
         return False
-    return set(values.dropna().unique().tolist()) == {0.0, 1.0}
+    present = values.dropna().to_numpy(dtype=float)
+    zero = present == 0
+    return bool(zero.any() and (present == 1).any() and np.all(zero | (present == 1)))
 
 
 _FIELDS = (
@@ -192,7 +204,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="auto|meansd|percentiles|v1,v2,...",
         help="moderator values for conditional effects: auto (default, as PROCESS 3 and "
         "later: the two values of a two-valued moderator, otherwise the 16th/50th/84th "
-        "percentiles by the (n+1)p definition), meansd (mean and +/- 1 SD), percentiles, or "
+        "percentiles by the (n+1)p definition; R's quantile() default, type 7, gives other "
+        "values in small samples), meansd (mean and +/- 1 SD), percentiles, or "
         "given values (write negative values as --probe=-1,0,1)",
     )
     cmd.add_argument(
@@ -234,5 +247,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="also give percentile bootstrap intervals of the conditional effects (N resamples)",
     )
     cmd.add_argument("--seed", type=int, metavar="S", help="seed of the bootstrap (reproducible)")
+    add_csv_options(cmd)
     add_output_options(cmd, plot=True, fields=_FIELDS)
     cmd.set_defaults(func=_moderation)

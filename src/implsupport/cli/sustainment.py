@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from .common import (
     EXIT_OK,
     Parser,
     UsageError,
+    add_csv_options,
     add_output_options,
     column,
     emit_json,
@@ -45,6 +45,15 @@ def _sustainment_capacity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shown(value) -> str:
+    """A cell as a message shows it: text quoted, numbers plain, a blank named."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        return repr(value)
+    return "an empty cell" if pd.isna(value) else str(value)
+
+
 def _events(values, path: str, name: str):
     """The event column as 0/1 integers, or a UsageError naming what was found."""
     import pandas as pd
@@ -52,7 +61,7 @@ def _events(values, path: str, name: str):
     numbers = pd.to_numeric(values, errors="coerce")
     bad = values[numbers.isna() | ~numbers.isin([0, 1])]
     if len(bad):
-        found = ", ".join(sorted({str(v) for v in bad.tolist()})[:5])
+        found = ", ".join(sorted({_shown(v) for v in bad})[:5])
         raise UsageError(
             f"{path}: column {name!r} must hold 0 (censored) or 1 (event); found {found}"
         )
@@ -64,9 +73,10 @@ def _durations(values, path: str, name: str):
 
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any():
-        row = int(numbers.isna().to_numpy().argmax()) + 2  # + the header line, 1-based
+        row = int(numbers.isna().to_numpy().argmax())
         raise UsageError(
-            f"{path}: column {name!r} must hold numbers; line {row} has {values.iloc[row - 2]!r}"
+            f"{path}: column {name!r} must hold numbers; data row {row + 1} has "
+            f"{_shown(values.iloc[row])}"
         )
     if (numbers < 0).any():
         raise UsageError(f"{path}: column {name!r} must not be negative")
@@ -91,19 +101,11 @@ def _curve_text(km, horizon: float | None) -> list[str]:
         f"n = {km.n}, events = {km.n_events}, censored = {km.n - km.n_events}"
         + ("  (descriptive only: very few units)" if km.n < 10 else ""),
         table_text(km.to_frame(), {"time": 2}) if len(km.table) else "(no events: S(t) = 1)",
-        f"Median survival: {_median_text(km.median())}",
+        f"Median survival: {km.median().describe()}",
     ]
     if horizon is not None:
         lines.append(f"Restricted mean survival to {horizon:g}: {km.rmst(horizon):.4f}")
     return lines
-
-
-def _median_text(median) -> str:
-    def show(v: float) -> str:
-        return "not reached" if math.isnan(v) else f"{v:g}"
-
-    interval = f"{median.level:.0%} CI {show(median.lower)} to {show(median.upper)}"
-    return f"{show(median.median)} ({interval})"
 
 
 def _sustainment_km(args: argparse.Namespace) -> int:
@@ -113,7 +115,7 @@ def _sustainment_km(args: argparse.Namespace) -> int:
         raise UsageError(f"--alpha must lie strictly between 0 and 1; got {args.alpha:g}")
     if args.horizon is not None and not args.horizon > 0:
         raise UsageError(f"--horizon must be positive; got {args.horizon:g}")
-    frame = read_csv(args.file)
+    frame = read_csv(args.file, sep=args.sep, decimal=args.decimal)
     durations = _durations(column(frame, args.duration, args.file), args.file, args.duration)
     events = _events(column(frame, args.event, args.file), args.file, args.event)
     options = {"alpha": args.alpha, "conf_type": args.conf_type}
@@ -242,4 +244,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="scale of the pointwise interval, as R's survfit conf.type (default log, R's)",
     )
     add_output_options(km, plot=True, fields=KM_FIELDS)
+    add_csv_options(km)
     km.set_defaults(func=_sustainment_km)

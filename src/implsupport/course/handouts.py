@@ -1,4 +1,13 @@
-"""Learner editions: chapters with their solutions and trainer checks removed."""
+"""Learner editions: chapters without solutions, answer keys or trainer-only pages.
+
+A learner edition of a chapter (:func:`learner_edition`, :func:`assign`) has its solutions and
+any trainer-check cells removed, its outputs cleared and its ``{exercise}`` directives turned
+into plain Markdown (so that Jupyter shows the prompt as text, not as a code block headed
+``{exercise}``); each keeps its label in an invisible anchor the grader finds. The learner site
+(:func:`build_learner_site`) is built from learner editions, without the answer keys and
+without **trainer-only pages**: every page under ``chapters/trainer/`` and every Markdown page
+whose front matter says ``audience: trainer``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ from typing import Any
 import nbformat
 
 from .. import __version__
+from .answer_keys import ANSWER_KEYS_DIR
 from .book import _read_notebook, book_root, resolve_chapter
 
 TRAINER_CHECK_TAG = "trainer-check"
@@ -23,6 +33,75 @@ EDITION_KEY = "learner_edition"
 
 _DIRECTIVE = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\{(?P<name>[A-Za-z][\w-]*)\}(?P<arg>.*)$")
 _SOLUTIONS = {"solution", "solution-start", "solution-end"}
+#: How a learner edition marks where an exercise begins (invisible in Jupyter and on the site).
+_ANCHOR = '<a id="{label}" class="implsupport-exercise"></a>'
+_ANCHOR_RE = re.compile(r'<a id="([\w.:-]+)" class="implsupport-exercise"></a>')
+TRAINER_FOLDER = "trainer"
+
+
+def exercise_labels(text: str) -> list[str]:
+    """Labels of the exercises that start in markdown ``text``: ``{exercise}`` or
+    ``{exercise-start}`` directives (the trainer's copy), or anchors (a learner edition)."""
+    labels = []
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        match = _DIRECTIVE.match(line)
+        if match and match["name"] in {"exercise", "exercise-start"}:
+            for option in lines[index + 1 :]:
+                option = option.strip()
+                if option.startswith(":label:"):
+                    labels.append(option.removeprefix(":label:").strip())
+                    break
+                if not option.startswith(":"):
+                    break
+        labels += _ANCHOR_RE.findall(line)
+    return labels
+
+
+def exercises_as_markdown(text: str) -> str:
+    """Turn each ``{exercise}`` directive in markdown ``text`` into plain Markdown."""
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _DIRECTIVE.match(lines[index])
+        if not match or match["name"] != "exercise":
+            out.append(lines[index])
+            index += 1
+            continue
+        end = _directive_end(lines, index, match["fence"])
+        title, label, body = match["arg"].strip(), None, lines[index + 1 : end]
+        while body and body[0].strip().startswith(":"):
+            option = body.pop(0).strip()
+            if option.startswith(":label:"):
+                label = option.removeprefix(":label:").strip()
+        anchor = _ANCHOR.format(label=label) if label else ""
+        heading = f"**Exercise: {title}**" if title else "**Exercise**"
+        out += [f"{anchor}{heading}", *body]
+        index = end + 1
+    return "\n".join(out)
+
+
+def is_trainer_page(path: Path, root: Path) -> bool:
+    """Whether a page of the book is for trainers only (left out of the learner site)."""
+    relative = path.relative_to(root)
+    if relative.parts[:2] == ("chapters", TRAINER_FOLDER):
+        return True
+    if path.suffix != ".md":
+        return False
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return False
+    end = text.find("\n---", 4)
+    if end < 0:
+        return False
+    import yaml
+
+    try:
+        front = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError:
+        return False
+    return isinstance(front, dict) and str(front.get("audience", "")).strip() == "trainer"
 
 
 def _directive_end(lines: list[str], start: int, fence: str) -> int:
@@ -69,7 +148,9 @@ def _tags(cell: Mapping[str, Any]) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def strip_solutions(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+def strip_solutions(
+    nb: nbformat.NotebookNode, name: str = "notebook", *, markdown_exercises: bool = False
+) -> nbformat.NotebookNode:
     """A copy of ``nb`` without solutions and trainer checks, outputs cleared.
 
     Removed: every ``{solution}`` directive; everything from a ``{solution-start}`` directive
@@ -87,6 +168,8 @@ def strip_solutions(nb: nbformat.NotebookNode, name: str = "notebook") -> nbform
         if cell.cell_type == "markdown":
             try:
                 text, inside = _strip_markdown(cell.source, inside)
+                if markdown_exercises:
+                    text = exercises_as_markdown(text)
             except ValueError as exc:
                 raise ValueError(f"{name}: cell {number}: {exc}") from exc
             if not text.strip():
@@ -130,7 +213,7 @@ def learner_edition(
     """
     path = Path(path)
     nb = _read_notebook(path)
-    out = strip_solutions(nb, path.name)
+    out = strip_solutions(nb, path.name, markdown_exercises=True)
     keep = {"kernelspec", "language_info", "implsupport"}
     out.metadata = {k: v for k, v in out.metadata.items() if k in keep}
     meta = dict(out.metadata.get("implsupport") or {})
@@ -175,18 +258,41 @@ def assign(
     return [target for target, _ in editions]
 
 
+def _without_pages(toc: Any, dropped: set[str]) -> Any:
+    """The table of contents without the entries of ``dropped`` pages (or trainer folders)."""
+    if isinstance(toc, list):
+        kept = [_without_pages(entry, dropped) for entry in toc]
+        return [entry for entry in kept if entry is not None]
+    if isinstance(toc, dict):
+        file = str(toc.get("file", "")).removesuffix(".md").removesuffix(".ipynb")
+        if file and (file in dropped or file.startswith(f"chapters/{TRAINER_FOLDER}/")):
+            return None
+        out = {key: _without_pages(value, dropped) for key, value in toc.items()}
+        for key in ("chapters", "sections", "parts"):
+            if key in out and not out[key]:
+                del out[key]
+        if "caption" in out and not out.get("chapters"):
+            return None  # a part left without pages
+        return out
+    return toc
+
+
 def build_learner_site(
     out_dir: str | os.PathLike[str],
     root: str | os.PathLike[str] | None = None,
     *,
     warnings_as_errors: bool = False,
+    execute: bool = True,
 ) -> Path:
     """Build the learner edition of the whole site; return the folder of its HTML.
 
     The book's sources are copied to ``out_dir/source`` with every notebook replaced by its
     learner edition (so solutions are absent from the pages, from ``_sources`` and from the
     download buttons), launch and repository buttons switched off (they would open the
-    trainer's copy), then built with Jupyter Book into ``out_dir/_build/html``.
+    trainer's copy), then built with Jupyter Book into ``out_dir/_build/html``. The answer keys
+    and trainer-only pages (see :func:`is_trainer_page`) are not copied, and the latter leave
+    the table of contents. ``execute=False`` builds without running the chapters (quicker; the
+    pages then show no outputs).
     """
     import yaml
 
@@ -198,12 +304,30 @@ def build_learner_site(
     ignore = shutil.ignore_patterns("_build", ".venv", ".git", "*.ipynb_checkpoints", "__pycache__")
     stage.mkdir(parents=True)
     for item in sorted(source_root.iterdir()):
-        if item.name.startswith(".") or item.name in {"_build", "src", "tests", "tools"}:
+        if item.name.startswith(".") or item.name in {
+            "_build",
+            "src",
+            "tests",
+            "tools",
+            ANSWER_KEYS_DIR,
+        }:
             continue
         if item.is_dir():
             shutil.copytree(item, stage / item.name, ignore=ignore)
         else:
             shutil.copy2(item, stage / item.name)
+    trainer_pages = [
+        page
+        for page in sorted((stage / "chapters").rglob("*"))
+        if page.is_file() and page.suffix in {".md", ".ipynb"} and is_trainer_page(page, stage)
+    ]
+    for page in trainer_pages:
+        page.unlink()
+    shutil.rmtree(stage / "chapters" / TRAINER_FOLDER, ignore_errors=True)
+    toc_path = stage / "_toc.yml"
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    dropped = {str(p.relative_to(stage).with_suffix("")) for p in trainer_pages}
+    toc_path.write_text(yaml.safe_dump(_without_pages(toc, dropped), sort_keys=False), "utf-8")
     for notebook in sorted((stage / "chapters").glob("*.ipynb")):
         edition = learner_edition(source_root / "chapters" / notebook.name)
         nbformat.write(edition, notebook)
@@ -213,7 +337,7 @@ def build_learner_site(
     config["launch_buttons"] = {"notebook_interface": "classic"}  # no Binder or Colab links
     html_options = config.setdefault("html", {})
     html_options.update({"use_repository_button": False, "use_issues_button": False})
-    config.setdefault("execute", {})["execute_notebooks"] = "force"
+    config.setdefault("execute", {})["execute_notebooks"] = "force" if execute else "off"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage)]
     command += ["--path-output", str(out), "--keep-going"]

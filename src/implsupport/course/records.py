@@ -1,11 +1,12 @@
 """Completion records that anyone holding the trainer's public key can check.
 
 A record is a JSON object (learner, chapter, competencies, book version, the SHA-256 of the
-submitted notebook and of the checks applied, scores, pass threshold, time). It is serialised
-canonically (sorted keys, no insignificant whitespace, UTF-8) and signed with the trainer's
-Ed25519 key. The file on disk is the canonical JSON of ``{"record": ..., "signature": ...}``
-followed by one newline, so any change to it (a score, a name, even a reformatting) is caught
-by :func:`verify`.
+submitted notebook and of the answer key applied, scores, pass threshold, time). It is
+serialised canonically (sorted keys, no insignificant whitespace, UTF-8) and signed with the
+trainer's Ed25519 key. The file on disk is exactly the canonical JSON of
+``{"record": ..., "signature": ...}`` followed by one newline (``\n``): :func:`verify` accepts
+those bytes and no others, so any change to the file (a score, a name, a reformatting, a
+removed or added newline) makes it invalid.
 
 The signature proves that the holder of the trainer's private key issued this exact record. It
 does not prove who did the work, nor that the grading environment was secure; the trainer's
@@ -35,6 +36,8 @@ __all__ = [
     "InvalidRecord",
     "Verification",
     "canonical_json",
+    "fingerprint_of",
+    "format_fingerprint",
     "key_fingerprint",
     "keygen",
     "load_private_key",
@@ -44,7 +47,7 @@ __all__ = [
     "write_record",
 ]
 
-RECORD_FORMAT = "implsupport-completion-record/1"
+RECORD_FORMAT = "implsupport-completion-record/2"
 ALGORITHM = "Ed25519"
 PRIVATE_KEY_NAME, PUBLIC_KEY_NAME = "trainer.key", "trainer.pub"
 
@@ -56,7 +59,7 @@ REQUIRED_FIELDS = (
     "competencies",
     "book_version",
     "submission_sha256",
-    "checks_sha256",
+    "answer_key_sha256",
     "score",
     "max_score",
     "pass_threshold",
@@ -145,10 +148,27 @@ def load_public_key(path: str | os.PathLike[str]) -> Ed25519PublicKey:
 
 
 def key_fingerprint(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
-    """SHA-256 (hex) of the raw 32-byte public key: a short name for a key."""
+    """SHA-256 (hex) of the raw 32-byte public key: a short name for a key.
+
+    The same fingerprint is printed by ``implsupport course fingerprint`` and shown on
+    certificates (in groups of four characters: :func:`format_fingerprint`).
+    """
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
+
+
+def format_fingerprint(fingerprint: str) -> str:
+    """A fingerprint in groups of four hex digits, easier to read aloud and compare."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
+def fingerprint_of(path: str | os.PathLike[str]) -> str:
+    """The fingerprint of a key file, public or private."""
+    payload = _read_key_file(path, "key")
+    if b"PRIVATE KEY" in payload:
+        return key_fingerprint(load_private_key(path))
+    return key_fingerprint(load_public_key(path))
 
 
 # ---- signing and verifying -------------------------------------------------------------
@@ -258,9 +278,10 @@ def verify(
             raise InvalidRecord(
                 "signature does not match: the record was changed after it was signed"
             ) from None
-        if raw not in (canonical_json(envelope), canonical_json(envelope) + b"\n"):
+        if raw != canonical_json(envelope) + b"\n":
             raise InvalidRecord(
-                "the file is not in canonical form: it was edited or reformatted after signing"
+                "the file is not byte for byte as signed (canonical JSON and one final "
+                "newline): it was edited, reformatted or its line ending changed"
             )
     except InvalidRecord as exc:
         return Verification(str(path), False, str(exc))

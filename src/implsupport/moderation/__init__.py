@@ -49,7 +49,8 @@ JSON report (``implsupport moderation ... --json``)
 :meth:`ModerationResult.to_dict` gives the keys the command line prints:
 
 - ``outcome``, ``predictor``, ``moderator``, ``covariates``, ``se`` (covariance type),
-  ``se_note`` (why standard errors are missing, or null),
+  ``se_note`` (why standard errors are missing, or null), ``conventions`` (one sentence),
+  ``bootstrap`` (``resamples``, ``seed``, ``interval``, or null without ``n_boot``),
   ``center``, ``centering`` (constants subtracted, by column), ``alpha``, ``n``,
   ``n_dropped`` (rows dropped for missing values), ``df_resid``, ``inference`` (``"t"``);
 - ``coefficients``: by term (``constant``, the predictor, the moderator, ``"X:W"``, covariates),
@@ -59,12 +60,14 @@ JSON report (``implsupport moderation ... --json``)
   F test, ``F``, ``df1``, ``df2``, ``p`` and ``robust`` (True when the F is the
   heteroskedasticity-consistent Wald test);
 - ``conditional_effects``: a list of ``moderator_value``, ``label``, ``effect``, ``se``, ``t``,
-  ``p``, ``ci_low``, ``ci_high``, ``outside_range``;
+  ``p``, ``ci_low``, ``ci_high``, ``outside_range`` (and ``boot_se``, ``boot_ci_low``,
+  ``boot_ci_high`` with a bootstrap);
 - ``johnson_neyman``: ``bounds`` (two numbers, or null when no bounds exist),
   ``significant_region`` (``"between"``, ``"outside"``, ``"everywhere"``, ``"nowhere"``, or
   ``"unavailable"`` when the standard errors do not exist; then ``note`` says why),
   ``bounds_outside_range`` (two booleans, or null), ``observed_range``, ``critical_t``,
-  ``fdr``, ``alpha``, ``description`` (one sentence in words).
+  ``fdr``, ``alpha``, ``description`` (one sentence in words), ``note``,
+  ``share_of_cases_significant``; null for a moderator with two values (probed at both).
 
 Numbers that do not exist (for example an HC3 standard error at a point of leverage 1, see
 :mod:`implsupport.moderation.least_squares`) are ``null``.

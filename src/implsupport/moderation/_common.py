@@ -139,7 +139,7 @@ def _design(
     X = pd.DataFrame({INTERCEPT: np.ones(n), predictor: x, moderator: w, interaction: x * w})
     for name in covariates:
         X[name] = data[name]
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+    if not full_rank(X.to_numpy()):
         raise ValueError(
             "the design matrix is rank deficient: some columns are exact linear combinations "
             f"of others among {list(X.columns)}"
@@ -197,3 +197,25 @@ def _shared_fields(
         "n": len(design.y),
         "n_dropped": design.n_dropped,
     }
+
+
+def two_values(values: np.ndarray) -> np.ndarray | None:
+    """The two distinct values (sorted) of an array that has exactly two, else None.
+
+    One pass over the data, so it stays fast on a million rows (``np.unique`` sorts)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return None
+    first = values[0]
+    others = values[values != first]
+    if others.size == 0:
+        return None
+    second = others[0]
+    if not np.all(others == second):
+        return None
+    return np.array(sorted((float(first), float(second))))
+
+
+def full_rank(X: np.ndarray) -> bool:
+    """Whether the columns of X are linearly independent (rank from the R of a QR)."""
+    return bool(np.linalg.matrix_rank(np.linalg.qr(X, mode="r")) == X.shape[1])

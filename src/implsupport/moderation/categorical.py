@@ -32,7 +32,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import INTERCEPT, SE_TYPES, _check_alpha, _check_choice, _clean, _numeric_column
+from ._common import (
+    INTERCEPT,
+    SE_TYPES,
+    _check_alpha,
+    _check_choice,
+    _clean,
+    _numeric_column,
+    full_rank,
+)
 from .bootstrap import bootstrap_ols, percentile_interval
 from .least_squares import ols_fit, wald_f
 
@@ -341,7 +349,7 @@ def fit_categorical_moderation(
     X = pd.DataFrame(columns)
     if n <= X.shape[1]:
         raise ValueError(f"too few rows: {n} complete rows for {X.shape[1]} parameters")
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+    if not full_rank(X.to_numpy()):
         raise ValueError(
             "the design matrix is rank deficient: the predictor may not vary within some "
             f"group of {moderator!r}, or columns are linear combinations of others"

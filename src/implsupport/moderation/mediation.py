@@ -38,7 +38,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import INTERCEPT, SE_TYPES, _check_alpha, _check_choice, _clean, _numeric_column
+from ._common import (
+    INTERCEPT,
+    SE_TYPES,
+    _check_alpha,
+    _check_choice,
+    _clean,
+    _numeric_column,
+    full_rank,
+    two_values,
+)
 from .bootstrap import bootstrap_ols, percentile_interval
 from .least_squares import ols_fit
 from .probing import probe_values
@@ -321,8 +330,8 @@ def _path_rows(equation: str, names: list[str], fit: Any, alpha: float) -> list[
 def mediation_probes(moderator_values: np.ndarray) -> pd.Series:
     """PROCESS 3 probe values: the two values of a two-valued moderator, otherwise the 16th,
     50th and 84th percentiles by the (n + 1)p definition."""
-    distinct = np.unique(moderator_values)
-    if distinct.size == 2:
+    distinct = two_values(moderator_values)
+    if distinct is not None:
         return pd.Series(distinct, index=[f"{v:g}" for v in distinct])
     return probe_values(moderator_values, "percentiles")
 
@@ -389,7 +398,7 @@ def fit_mediation(
                 f"too few rows: {n} complete rows for the {label} equation's "
                 f"{X.shape[1]} parameters"
             )
-        if np.linalg.matrix_rank(X) < X.shape[1]:
+        if not full_rank(X):
             raise ValueError(
                 f"the {label} equation's design is rank deficient: some columns "
                 "are exact linear combinations of others"

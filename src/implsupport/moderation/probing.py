@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import INTERCEPT, PROBE_OPTIONS, _check_alpha, _check_choice, _clean
+from ._common import INTERCEPT, PROBE_OPTIONS, _check_alpha, _check_choice, _clean, two_values
 from .bootstrap import percentile_interval
 from .johnson_neyman import JohnsonNeyman, _significant_intervals, fdr_critical_value
 
@@ -30,8 +30,8 @@ def probe_values(moderator_values: np.ndarray, at: str | Sequence[float] = "mean
     if isinstance(at, str):
         at = _check_choice("at", at, PROBE_OPTIONS)
         if at == "auto":
-            distinct = np.unique(w)
-            if distinct.size == 2:
+            distinct = two_values(w)
+            if distinct is not None:
                 return pd.Series(distinct, index=[f"{v:g}" for v in distinct])
             at = "percentiles"
         if at == "meansd":
@@ -132,7 +132,7 @@ class _Probing:
     @property
     def moderator_is_binary(self) -> bool:
         """True when the moderator takes exactly two values (then probed at those)."""
-        return np.unique(self.moderator_observed).size == 2
+        return two_values(self.moderator_observed) is not None
 
     @property
     def moderator_range(self) -> tuple[float, float]:

@@ -28,14 +28,16 @@ class Median:
     upper: float
     level: float
 
-    def __str__(self) -> str:
+    def describe(self) -> str:
+        """``"5 (95% CI 2 to not reached)"``: the estimate and its interval in words."""
+
         def show(v: float) -> str:
             return "not reached" if math.isnan(v) else f"{v:g}"
 
-        return (
-            f"median {show(self.median)} ({self.level:.0%} CI {show(self.lower)} "
-            f"to {show(self.upper)})"
-        )
+        return f"{show(self.median)} ({self.level:.0%} CI {show(self.lower)} to {show(self.upper)})"
+
+    def __str__(self) -> str:
+        return f"median {self.describe()}"
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ def log_rank(
 
     The statistic and its p-value (chi-square on groups - 1 df) are statsmodels' ``survdiff``;
     the expected events of each group, sum over event times of ``d n_group / n``, are shown
-    beside the observed ones, as in R's ``survdiff``.
+    beside the observed ones, as in R's ``survdiff``. As there, a group whose units have all
+    left before the first event (expected 0) is left out of the test and of its df.
     """
     from statsmodels.duration.survfunc import survdiff
 
@@ -317,18 +320,27 @@ def log_rank(
         raise ValueError(f"the log-rank test needs at least two groups; found {len(names)}")
     if e.sum() == 0:
         raise ValueError("the log-rank test needs at least one event")
-    chisq, p_value = survdiff(t, e, g)
     event_times = np.unique(t[e == 1])
     at_risk = np.array([[np.sum((g == k) & (t >= u)) for u in event_times] for k in names])
     deaths = np.array([np.sum((t == u) & (e == 1)) for u in event_times])
     expected = (at_risk * deaths / at_risk.sum(axis=0)).sum(axis=1)
+    # As R's survdiff, a group with no one at risk at any event time (expected 0) takes no part
+    # in the test; it adds nothing to the statistic and its variance would be singular.
+    tested = [k for k, x in zip(names, expected, strict=True) if x > 0]
+    if len(tested) < 2:
+        raise ValueError(
+            "the log-rank test needs two or more groups with units at risk when events happen; "
+            f"found {len(tested)}"
+        )
+    rows = np.isin(g, tested)
+    chisq, p_value = survdiff(t[rows], e[rows], g[rows])
     return LogRank(
         tuple(names),
         tuple(int(np.sum(g == k)) for k in names),
         tuple(int(np.sum(e[g == k])) for k in names),
         tuple(float(v) for v in expected),
         float(chisq),
-        len(names) - 1,
+        len(tested) - 1,
         float(p_value),
     )
 

@@ -1,0 +1,153 @@
+"""Run the chapter notebook tests (nbval, strict) as other machines would compute them.
+
+A reader's machine may use other OpenBLAS kernels and other numpy SIMD loops than the machine
+that saved the notebooks; their results differ in the last bits of a float. Each set-up below
+re-runs every chapter under one such configuration, and every stored output must still match.
+
+- ``haswell``: OpenBLAS's Haswell kernels (AVX2 + FMA), as on most Intel laptops and servers.
+- ``sandybridge``: OpenBLAS's Sandy Bridge kernels (AVX, no FMA), as on older machines.
+- ``zen-avx2``: an AMD Zen 2/3 machine: OpenBLAS's Zen kernels and numpy without AVX-512.
+
+A set-up the running CPU cannot execute, or one that would repeat the default configuration,
+is skipped with a one-line note. Usage: ``python tools/nbval_other_machines.py [NAME ...]``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+@dataclass(frozen=True)
+class Setup:
+    name: str
+    coretype: str  # OPENBLAS_CORETYPE
+    cpu_flags: tuple[str, ...]  # /proc/cpuinfo flags the kernels need
+    numpy_without_avx512: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+
+SETUPS = [
+    Setup("haswell", "Haswell", ("avx2", "fma")),
+    Setup("sandybridge", "Sandybridge", ("avx",)),
+    Setup("zen-avx2", "Zen", ("avx2",), numpy_without_avx512=True),
+]
+
+
+def cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def probe(env: dict[str, str]) -> tuple[str, list[str]]:
+    """The OpenBLAS core numpy loads under ``env`` and the AVX-512 targets numpy dispatches."""
+    code = (
+        "from numpy._core._multiarray_umath import __cpu_features__ as f, __cpu_dispatch__ as d\n"
+        "print(' '.join(t for t in d if f.get(t) and (t.startswith('AVX512') or t == 'X86_V4')))"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code],
+        env={**os.environ, **env, "OPENBLAS_VERBOSE": "2"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    core = next(
+        (line.split(":", 1)[1].strip() for line in result.stderr.splitlines() if "Core:" in line),
+        "unknown",
+    )
+    return core, result.stdout.split()
+
+
+def environment(setup: Setup, flags: set[str]) -> tuple[dict[str, str] | None, str]:
+    """The environment that runs ``setup``, or None and the reason it cannot run here."""
+    missing = [f for f in setup.cpu_flags if f not in flags]
+    if missing:
+        return None, f"this CPU lacks {', '.join(missing)}"
+    env = {"OPENBLAS_CORETYPE": setup.coretype, **setup.env}
+    default_core, avx512 = probe({})
+    core, _ = probe(env)
+    described = [f"OpenBLAS {core} kernels"]
+    if setup.numpy_without_avx512:
+        if avx512:
+            env["NPY_DISABLE_CPU_FEATURES"] = " ".join(avx512)
+            described.append("numpy without AVX-512")
+        else:
+            described.append("numpy without AVX-512 (as by default on this CPU)")
+    if core == default_core and "NPY_DISABLE_CPU_FEATURES" not in env:
+        return None, f"OpenBLAS already uses its {core} kernels by default here"
+    return env, ", ".join(described)
+
+
+def run(setup: Setup, env: dict[str, str]) -> tuple[int, str, float]:
+    start = time.monotonic()
+    result = subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            "--nbval-sanitize-with",
+            "tests/nbval_sanitize.cfg",
+            "--nbval-current-env",
+            "chapters",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr, time.monotonic() - start
+
+
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - {s.name for s in SETUPS})
+    if unknown:
+        print(f"unknown set-up(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    flags = cpu_flags()
+    planned: list[tuple[Setup, dict[str, str], str]] = []
+    for setup in SETUPS:
+        if names and setup.name not in names:
+            continue
+        env, text = environment(setup, flags)
+        if env is None:
+            print(f"nbval {setup.name}: skipped ({text})")
+        else:
+            planned.append((setup, env, text))
+    failed = 0
+    # One session per set-up, all at once: each runs its notebooks one after another.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(planned))) as pool:
+        futures = {pool.submit(run, s, env): (s, env, text) for s, env, text in planned}
+        for future in concurrent.futures.as_completed(futures):
+            setup, env, text = futures[future]
+            code, output, seconds = future.result()
+            settings = " ".join(f"{k}={v!r}" for k, v in env.items())
+            status = "passed" if code == 0 else "FAILED"
+            print(f"nbval {setup.name} ({text}; {settings}): {status} in {seconds:.0f} s")
+            if code != 0:
+                failed += 1
+                print(output)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
