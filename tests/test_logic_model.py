@@ -10,13 +10,14 @@ import re
 from pathlib import Path
 
 import matplotlib
+import matplotlib.text
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from implsupport import cli, data
+from implsupport import cli, data, plotting
 from implsupport import logic_model as lm
 
 matplotlib.use("Agg")
@@ -592,3 +593,39 @@ def test_random_shuffles_of_the_example_keep_the_same_gaps():
         assert {(g.kind, g.element) for g in again.gaps} == {
             (g.kind, g.element) for g in model.gaps
         }
+
+
+def test_drawn_down_it_fits_the_text_column_at_the_book_s_text_size():
+    model = lm.read_logic_model(EXAMPLE)
+    fig = model.plot(width=plotting.COLUMN_INCHES, direction="down")
+    boxes, arrows = drawn(fig)
+    assert sorted(b.get_gid() for b in boxes) == sorted(f"box-{i}" for i in model.ids)
+    assert sorted(a.get_gid() for a in arrows) == sorted(
+        f"link-{k.source}-{k.target}" for k in model.links
+    )
+    dashed = {a.get_gid() for a in arrows if a.get_linestyle() != "-"}
+    assert dashed == {f"link-{k.source}-{k.target}" for k in model.links if k.inferred}
+    fig.draw_without_rendering()
+    assert fig.get_tightbbox().width <= plotting.COLUMN_INCHES * 1.001
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    assert min(sizes) >= plotting.MIN_FONT_POINTS
+    # No two boxes overlap, and the text written in a box stays inside it.
+    renderer = fig.canvas.get_renderer()
+    extents = [b.get_window_extent(renderer) for b in boxes]
+    for i, a in enumerate(extents):
+        for b in extents[i + 1 :]:
+            assert not a.overlaps(b)
+    ax = fig.axes[0]
+    inside = 0
+    for text in ax.texts:
+        anchor = ax.transData.transform(text.get_position())
+        for box in extents:
+            if box.contains(*anchor):
+                written = text.get_window_extent(renderer)
+                assert box.x0 - 1 <= written.x0 and written.x1 <= box.x1 + 1, text.get_text()
+                assert box.y0 - 1 <= written.y0 and written.y1 <= box.y1 + 1, text.get_text()
+                inside += 1
+    assert inside >= len(boxes)
+    with pytest.raises(ValueError, match="direction"):
+        model.plot(direction="sideways")
+    matplotlib.pyplot.close(fig)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import matplotlib as mpl
 import matplotlib.text
 import pytest
@@ -76,3 +78,20 @@ def test_wide_figures_fit_the_column_and_small_text_is_enlarged() -> None:
     assert min(sizes) >= plotting.MIN_FONT_POINTS
     narrow = plotting.fit_to_column(_drawn(width=4))
     assert narrow.get_size_inches()[0] == pytest.approx(4)
+
+
+def test_level_stretches_keep_their_ends_only() -> None:
+    x, y = plotting.without_flat_runs([0, 1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 1, 1, 2])
+    assert x.tolist() == [0, 2, 3, 5, 6]
+    assert y.tolist() == [0, 0, 1, 1, 2]
+    with pytest.raises(ValueError, match="one length"):
+        plotting.without_flat_runs([0, 1], [0])
+
+
+def test_stored_svg_keeps_geometry_to_a_tenth_of_a_point_and_no_unused_parts() -> None:
+    svg = plotting.figure_svg(_drawn())
+    assert "<metadata>" not in svg and 'transform="rotate(-0 ' not in svg
+    paths = re.findall(r' d="([^"]*)"', svg)
+    assert paths and not any(re.search(r"\d\.\d\d", d) for d in paths)
+    assert "'Computer Modern Sans Serif'" not in svg
+    assert "font-family: 'DejaVu Sans'" in svg

@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from implsupport.website import HIDE_SOLUTIONS_CSS, PRINT_CSS, launch_chromium, serve
 
@@ -50,18 +51,38 @@ def raw_tex(pdf: Path) -> list[str]:
     return found
 
 
-def build_pdf(out: Path, *, solutions: bool = True, build: Path = BUILD) -> Path:
-    """Build the single-page HTML book under ``build`` and print it to ``out``."""
+def build_pdf(
+    out: Path, *, solutions: bool = True, build: Path = BUILD, browser: Any = None
+) -> Path:
+    """Build the single-page HTML book under ``build`` and print it to ``out``.
+
+    ``build`` may be the folder of an HTML build of the book: Sphinx then reuses what it read
+    there and only writes the single page. ``browser`` is a running Playwright Chromium to
+    print with (one is started when it is not given).
+    """
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run(
         [str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(build)],
         check=True,
     )
-    from playwright.sync_api import sync_playwright
+    with serve(build / "_build" / "singlehtml") as url:
+        if browser is not None:
+            _print(browser, url, out, solutions)
+            return out
+        from playwright.sync_api import sync_playwright
 
-    with serve(build / "_build" / "singlehtml") as url, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page()
+        with sync_playwright() as playwright:
+            started = launch_chromium(playwright)
+            try:
+                _print(started, url, out, solutions)
+            finally:
+                started.close()
+    return out
+
+
+def _print(browser: Any, url: str, out: Path, solutions: bool) -> None:
+    page = browser.new_page()
+    try:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
         page.goto(url + "index.html", wait_until="networkidle")
         page.add_style_tag(
@@ -77,8 +98,8 @@ def build_pdf(out: Path, *, solutions: bool = True, build: Path = BUILD) -> Path
             tagged=True,
             outline=True,
         )
-        browser.close()
-    return out
+    finally:
+        page.close()
 
 
 def main() -> None:

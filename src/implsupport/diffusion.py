@@ -308,7 +308,8 @@ class BassSimulation:
         """Replications (thin), their mean (thick) and the closed-form Bass curve (dashed)."""
         fig, ax = plotting.figure() if ax is None else (ax.figure, ax)
         for row in self.shares[:max_lines]:
-            ax.plot(self.times, row, color=plotting.PALETTE["sky"], lw=0.6, alpha=0.35)
+            times, shares = plotting.without_flat_runs(self.times, row)  # a smaller figure file
+            ax.plot(times, shares, color=plotting.PALETTE["sky"], lw=0.6, alpha=0.35)
         ax.plot(self.times, self.shares.mean(axis=0), color=plotting.PALETTE["blue"], lw=2.2)
         ax.plot(
             self.times,

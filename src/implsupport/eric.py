@@ -14,6 +14,7 @@ rows that could be read, and says so):
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,7 +183,10 @@ def plot_go_zone(frame: pd.DataFrame, highlight: str, *, label: str = ""):
 def plot_endorsements(table: pd.DataFrame, highlight: set[str], *, n: int, label: str):
     """Share of experts per strategy with its Wilson interval; level cuts as dotted lines."""
     shown = table.iloc[::-1]
-    fig, ax = plotting.figure(width=7.5, height=0.22 * len(shown) + 1.2)
+    # Drawn for the text column: names wrapped onto two lines keep the text at the book's size.
+    names = ["\n".join(textwrap.wrap(str(s), 34)) for s in shown["strategy"]]
+    row = 0.34 if any("\n" in name for name in names) else 0.2  # inches per strategy
+    fig, ax = plotting.figure(width=6.0, height=row * len(names) + 1.3)
     y = np.arange(len(shown))
     colours = [
         plotting.PALETTE["vermillion"] if s in highlight else plotting.PALETTE["blue"]
@@ -192,11 +196,12 @@ def plot_endorsements(table: pd.DataFrame, highlight: set[str], *, n: int, label
     ax.scatter(shown["share"], y, color=colours, s=16, zorder=3)
     for cut in LEVEL_CUTS:
         ax.axvline(cut, color="black", linewidth=0.8, linestyle=":")
-    ax.set_yticks(y, shown["strategy"], fontsize=7.5)
+    ax.set_yticks(y, names, fontsize=plotting.MIN_FONT_POINTS)
+    ax.set_ylim(-0.6, len(shown) - 0.4)
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"share of the {n} experts (95% Wilson interval)")
     ax.grid(axis="y", visible=False)
     ax.scatter([], [], color=plotting.PALETTE["vermillion"], s=16, label=label)
     ax.scatter([], [], color=plotting.PALETTE["blue"], s=16, label="other strategies")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", fontsize=plotting.MIN_FONT_POINTS, frameon=False)
     return fig

@@ -21,6 +21,7 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -33,6 +34,7 @@ __all__ = [
     "fit_to_column",
     "glue_figure",
     "use_house_style",
+    "without_flat_runs",
 ]
 
 #: Okabe-Ito hues with at least 3:1 contrast on white, in the order the house style cycles.
@@ -77,6 +79,18 @@ COLUMN_INCHES = 6.0
 MIN_FONT_POINTS = 10.0
 
 _DECIMALS = re.compile(r"(\d\.\d{2})\d+")
+#: Geometry (path data, positions, transforms), stored to 1/10 of a point: 0.2 px on a 1280 px
+#: screen, and 0.04 mm on paper.
+_GEOMETRY = re.compile(r' (d|x|y|transform|points)="([^"]*)"')
+_TENTHS = re.compile(r"(\d\.\d)\d+")
+#: The font list matplotlib writes on every text element; readers' browsers need only a few.
+_FONT_LIST = re.compile(r"font-family: 'DejaVu Sans', 'Bitstream Vera Sans'[^;\"]*sans-serif")
+_FONTS = "font-family: 'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
+#: Parts of matplotlib's SVG that a browser does not use: the creator's metadata and the
+#: rotation by zero degrees written on every upright label.
+_UNUSED = re.compile(
+    r'\s*<metadata>.*?</metadata>| transform="rotate\(-0 [\d.\-]+ [\d.\-]+\)"', re.S
+)
 
 #: What makes a stored SVG the same on every run and machine: fixed ids, text as text.
 _SVG: dict[str, Any] = {"svg.hashsalt": "implsupport", "svg.id": "figure", "svg.fonttype": "none"}
@@ -123,14 +137,34 @@ def fit_to_column(fig: Figure) -> Figure:
     return fig
 
 
+def without_flat_runs(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The points of the line (``x``, ``y``) without the inner points of its level stretches.
+
+    A line drawn through the remaining points is the same line; the stored figure is smaller.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-d and of one length, got {x.shape} and {y.shape}")
+    keep = np.ones(len(y), dtype=bool)
+    keep[1:-1] = (y[1:-1] != y[:-2]) | (y[1:-1] != y[2:])
+    return x[keep], y[keep]
+
+
+def _geometry_to_tenths(attribute: re.Match[str]) -> str:
+    value = _TENTHS.sub(r"\1", attribute[2])
+    return f' {attribute[1]}="{value}"'
+
+
 def figure_svg(fig: Figure) -> str:
     """``fig`` as SVG text, identical on every run: no date, fixed ids, text kept as text."""
     buffer = io.StringIO()
     with mpl.rc_context(_SVG):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    # Coordinates to 1/100 of a point: a third of the file's size, and last-bit differences
-    # between machines no longer show in the stored text.
-    return _DECIMALS.sub(r"\1", buffer.getvalue())
+    # Numbers to 1/100 and geometry to 1/10 of a point: the file is less than half the size,
+    # and last-bit differences between machines no longer show in the stored text.
+    svg = _UNUSED.sub("", buffer.getvalue())
+    svg = _GEOMETRY.sub(_geometry_to_tenths, svg)
+    return _FONT_LIST.sub(_FONTS, _DECIMALS.sub(r"\1", svg))
 
 
 def glue_figure(name: str, fig: Figure) -> None:

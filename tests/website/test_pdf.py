@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import REPORTS, ROOT
 
 spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "tools" / "make_pdf.py")
 make_pdf = importlib.util.module_from_spec(spec)
@@ -15,9 +15,11 @@ spec.loader.exec_module(make_pdf)
 
 
 @pytest.fixture(scope="session")
-def book_pdf(tmp_path_factory) -> Path:
+def book_pdf(tmp_path_factory, site: Path, browser) -> Path:
+    # The single-page book is built beside the site under test, reusing what Sphinx read for
+    # it, and printed with the browser the site tests use.
     folder = tmp_path_factory.mktemp("pdf")
-    return make_pdf.build_pdf(folder / "book.pdf", build=folder / "build")
+    return make_pdf.build_pdf(folder / "book.pdf", build=REPORTS, browser=browser)
 
 
 @pytest.fixture(scope="session")
@@ -27,19 +29,13 @@ def pdf_text(book_pdf: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(book_pdf).pages]
 
 
-def test_raw_tex_is_found_where_there_is_some(tmp_path: Path) -> None:
+def test_raw_tex_is_found_where_there_is_some(browser, tmp_path: Path) -> None:
     # The check itself: a PDF holding TeX source is caught.
-    from playwright.sync_api import sync_playwright
-
-    from implsupport.website import launch_chromium
-
     target = tmp_path / "tex.pdf"
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page()
-        page.set_content(r"<p>The peak is at \[ t^* = \frac{\ln(q/p)}{p+q} \].</p>")
-        page.pdf(path=str(target))
-        browser.close()
+    page = browser.new_page()
+    page.set_content(r"<p>The peak is at \[ t^* = \frac{\ln(q/p)}{p+q} \].</p>")
+    page.pdf(path=str(target))
+    page.close()
     assert make_pdf.raw_tex(target)
 
 

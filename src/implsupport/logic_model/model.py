@@ -313,11 +313,12 @@ class LogicModel:
         document["elements"] = items
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
 
-    def plot(self, *, width: float = 10.0, wrap: int = 24):
-        """Draw the model: a column per element type, an arrow per link (see ``drawing``)."""
+    def plot(self, *, width: float = 10.0, wrap: int = 24, direction: str = "across"):
+        """Draw the model: a column (or, ``direction="down"``, a row) per element type, an
+        arrow per link (see ``drawing``)."""
         from .drawing import draw
 
-        return draw(self, width=width, wrap=wrap)
+        return draw(self, width=width, wrap=wrap, direction=direction)
 
 
 # ---- building and validating ----------------------------------------------------------------
