@@ -235,3 +235,24 @@ def test_first_visit_transfers_at_most_one_and_a_half_megabytes(visit) -> None:
         f"{path} ({size / 1e6:.2f} MB)" for path, size, _, _ in rows if size > MAX_FIRST_VISIT_BYTES
     ]
     assert not heavy, f"pages over 1.5 MB on a first visit: {heavy}"
+
+
+# Code and printed output (``pre``) that need a sideways scroll bar in the text column.
+SCROLLING_SIDEWAYS = """() => Array.from(document.querySelectorAll('article pre'))
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.scrollWidth - e.clientWidth} px: ${e.textContent.trim().slice(0, 50)}`)"""
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_code_and_printed_output_wrap_instead_of_scrolling_sideways(
+    visit, base_url: str, width: int
+) -> None:
+    page = visit(CHAPTERS[0] + ".html", width=width).page
+    wide = {}
+    for chapter in CHAPTERS:  # one page, led from chapter to chapter
+        page.goto(f"{base_url}{chapter}.html")
+        found = page.evaluate(SCROLLING_SIDEWAYS)
+        if found:
+            wide[chapter] = found[:3]
+    assert page.locator("article pre").count() > 0
+    assert wide == {}, f"{width} px: code or output scrolling sideways: {wide}"

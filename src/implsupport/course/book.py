@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +44,30 @@ class Chapter:
     def __repr__(self) -> str:
         return f"Chapter({self.id!r}, competencies={list(self.competencies)})"
 
+    @property
+    def number(self) -> int | None:
+        """The chapter's number, the one the book shows: its file's prefix (``11_...`` -> 11)."""
+        prefix = _NUMBER.match(self.id)
+        return int(prefix[1]) if prefix else None
+
+    @property
+    def label(self) -> str:
+        """How the book names the chapter: "Chapter 11" (the file name if it has no number)."""
+        return f"Chapter {self.number}" if self.number is not None else self.id
+
+
+_NUMBER = re.compile(r"(\d+)_")
+#: A chapter's heading starts with its number ("# Chapter 11. Diffusion models"); the title is
+#: what follows.
+_HEADING_NUMBER = re.compile(r"^Chapter \d+\.\s*")
+
 
 def _title(nb: nbformat.NotebookNode) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    return _HEADING_NUMBER.sub("", line[2:].strip())
     return ""
 
 

@@ -82,12 +82,14 @@ class CompetencyMap:
         )
 
     def chapters_for(self, competency: int | str) -> pd.DataFrame:
-        """The chapters that build one competency (by number or name): chapter, title."""
+        """The chapters that build one competency (by number or name): chapter, label, title."""
         number = self.find(competency)
         rows = [
-            {"chapter": c.id, "title": c.title} for c in self.chapters if number in c.competencies
+            {"chapter": c.id, "label": c.label, "title": c.title}
+            for c in self.chapters
+            if number in c.competencies
         ]
-        return pd.DataFrame(rows, columns=["chapter", "title"])
+        return pd.DataFrame(rows, columns=["chapter", "label", "title"])
 
     def uncovered(self) -> tuple[int, ...]:
         """Numbers of the competencies no chapter builds yet."""
@@ -109,7 +111,7 @@ class CompetencyMap:
         ax.set_yticks(
             range(rows), [_wrap(f"{n}. {name}") for n, name in matrix.index], fontsize=8.5
         )
-        ax.set_xticks(range(cols), [c.split("_")[0] for c in matrix.columns])
+        ax.set_xticks(range(cols), [str(c.number or c.id) for c in self.chapters])
         ax.set_xlabel("chapter")
         ax.grid(False)
         ax.set_yticks([r - 0.5 for r in range(1, rows)], minor=True)
@@ -175,7 +177,7 @@ class SelfAssessment:
                     "number": int(row["number"]),
                     "competency": row["competency"],
                     "rating": row["rating"],
-                    "chapters": ", ".join(found["chapter"]) or "(no chapter yet)",
+                    "chapters": ", ".join(found["label"]) or "(no chapter yet)",
                 }
             )
         return pd.DataFrame(rows)
