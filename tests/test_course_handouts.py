@@ -360,7 +360,8 @@ def small_book(dest: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
     for name in ("_config.yml", "references.bib"):
         shutil.copy2(ROOT / name, dest / name)
     shutil.copytree(ROOT / "data", dest / "data")
-    shutil.copytree(ROOT / "_ext", dest / "_ext")
+    shutil.copytree(ROOT / "_ext", dest / "_ext")  # the book's local Sphinx extensions
+    (dest / "node_modules").symlink_to(ROOT / "node_modules")  # KaTeX, for the formulas
     shutil.copytree(ROOT / "answer_keys", dest / "answer_keys")
     shutil.copy2(ROOT / "chapters" / "bibliography.md", dest / "chapters" / "bibliography.md")
     (dest / "intro.md").write_text("# A small book\n\nOne chapter, for tests.\n", encoding="utf-8")
