@@ -25,13 +25,33 @@ from implsupport.website import HIDE_SOLUTIONS_CSS, PRINT_CSS, launch_chromium, 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build" / "pdf"
 
-#: Folded code stays folded in print (its output is printed), and code that is printed wraps.
+#: Folded code stays folded in print (its output is printed), code that is printed wraps, wide
+#: tables fit the page.
 FOLDED_CODE_CSS = """
 .cell.tag_hide-input > details.above-input { display: none !important; }
 .cell_input pre, .cell_output pre { font-size: 8pt !important; }
 img { max-width: 100% !important; height: auto !important; }
 table { font-size: 9pt; }
+/* Each page of the book (a chapter, a guide) starts a new sheet; headings stay with their text.
+   The single-page builder marks where each page begins with an empty span. */
+span[id^="document-"] + section { break-before: page; }
+h1, h2, h3, h4, .admonition-title { break-after: avoid; break-inside: avoid; }
 """
+
+#: A table wider than the page's text is printed in smaller type (down to 6 pt) until it fits.
+FIT_TABLES_JS = """() => {
+  let shrunk = 0;
+  for (const table of document.querySelectorAll('article table')) {
+    const room = table.parentElement.clientWidth;
+    let size = 9;
+    while (table.scrollWidth > room + 1 && size > 6) {
+      size -= 0.5;
+      table.style.fontSize = `${size}pt`;
+    }
+    shrunk += size < 9;
+  }
+  return shrunk;
+}"""
 
 #: TeX source that should have been typeset.
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
@@ -80,15 +100,26 @@ def build_pdf(
     return out
 
 
+#: The width of an A4 page's text with the margins below (210 - 2 x 16 mm), in CSS pixels.
+TEXT_WIDTH_PX = round((210 - 2 * 16) / 25.4 * 96)
+
+
+def open_for_print(browser: Any, url: str, solutions: bool = True) -> Any:
+    """The single-page book at ``url`` in a new page, laid out as it will be printed."""
+    page = browser.new_page(viewport={"width": TEXT_WIDTH_PX, "height": 1000})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    page.goto(url + "index.html", wait_until="networkidle")
+    page.add_style_tag(
+        content=PRINT_CSS + FOLDED_CODE_CSS + ("" if solutions else HIDE_SOLUTIONS_CSS)
+    )
+    page.emulate_media(media="print")
+    page.evaluate(FIT_TABLES_JS)
+    return page
+
+
 def _print(browser: Any, url: str, out: Path, solutions: bool) -> None:
-    page = browser.new_page()
+    page = open_for_print(browser, url, solutions)
     try:
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-        page.goto(url + "index.html", wait_until="networkidle")
-        page.add_style_tag(
-            content=PRINT_CSS + FOLDED_CODE_CSS + ("" if solutions else HIDE_SOLUTIONS_CSS)
-        )
-        page.emulate_media(media="print")
         out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(out),

@@ -57,3 +57,26 @@ def test_folded_code_is_left_out_of_print(pdf_text: list[str]) -> None:
     text = "\n".join(pdf_text)
     # The set-up cells that open each chapter are folded on the site, so they are not printed.
     assert "from implsupport import" not in text
+
+
+# What would be cut off at the page's edge: tables, code, figures and formulas wider than the text.
+WIDER_THAN_THE_PAGE = """() => {
+  const edge = document.querySelector('article').getBoundingClientRect().right + 1;
+  return Array.from(document.querySelectorAll(
+    'article table, article pre, article img, article .katex-display'
+  )).filter(e => e.getClientRects().length
+      && (e.getBoundingClientRect().right > edge || e.scrollWidth > e.clientWidth + 1))
+    .map(e => `${e.tagName}: ${e.innerText.slice(0, 60).replace(/\\n/g, ' ')}`);
+}"""
+
+
+def test_nothing_is_cut_off_at_the_page_edge(book_pdf: Path, browser) -> None:
+    from implsupport.website import serve
+
+    with serve(REPORTS / "_build" / "singlehtml") as url:
+        page = make_pdf.open_for_print(browser, url)
+        try:
+            assert page.locator("article table").count() > 10
+            assert page.evaluate(WIDER_THAN_THE_PAGE) == []
+        finally:
+            page.close()
