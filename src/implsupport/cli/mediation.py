@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import summary
 from .common import (
     EXIT_OK,
     UsageError,
@@ -85,10 +86,7 @@ def _mediation(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    text = (
-        "mediation analysis (PROCESS models 4, 7 and 14): indirect effects of X on Y through M, "
-        "with percentile bootstrap intervals"
-    )
+    text = summary("mediation")
     cmd = sub.add_parser(
         "mediation",
         help=text,

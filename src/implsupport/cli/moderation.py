@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 
+from . import summary
 from .common import (
     EXIT_OK,
     UsageError,
@@ -168,10 +169,7 @@ _FIELDS = (
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    text = (
-        "moderation analysis (PROCESS model 1): Y ~ X * W by OLS, with conditional effects "
-        "and Johnson-Neyman bounds"
-    )
+    text = summary("moderation")
     cmd = sub.add_parser(
         "moderation",
         help=text,
