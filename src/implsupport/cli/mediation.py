@@ -48,7 +48,9 @@ def _mediation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
+    roles = [args.outcome, args.predictor, args.mediator, args.moderator]
+    used = [c for c in roles if c is not None] + covariates
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal, columns=used)
     result = moderation.fit_mediation(
         frame,
         args.outcome,

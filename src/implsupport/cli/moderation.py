@@ -46,7 +46,8 @@ def _moderation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
+    used = [args.outcome, args.predictor, args.moderator, *covariates]
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal, columns=used)
     notes = []
     categorical = args.categorical or args.coding is not None or _is_text(frame, args.moderator)
     if categorical:
