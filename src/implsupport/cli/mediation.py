@@ -19,11 +19,12 @@ from .moderation import parse_probe
 
 _FIELDS = (
     "model, outcome, predictor, mediator, moderator, covariates, n, n_dropped (integers), se, "
-    "alpha, inference, df_resid (by equation, integers), bootstrap (resamples, seed, failed, "
-    "interval), conventions, paths (equation, term, estimate, se, t, p, ci_low, ci_high), "
-    "indirect (label, moderator_value, estimate, boot_se, boot_ci_low, boot_ci_high), "
-    "index_of_moderated_mediation (estimate, boot_se, boot_ci_low, boot_ci_high, or null), "
-    "moderator_range, figure (the --plot file or null)"
+    "se_note (why standard errors are missing, or null), alpha, inference, df_resid (by "
+    "equation, integers), bootstrap (resamples, seed, failed, interval), conventions, paths "
+    "(equation, term, estimate, se, t, p, ci_low, ci_high), indirect (label, moderator_value, "
+    "estimate, boot_se, boot_ci_low, boot_ci_high), index_of_moderated_mediation (estimate, "
+    "boot_se, boot_ci_low, boot_ci_high, or null), moderator_range, figure (the --plot file or "
+    "null)"
 )
 
 
@@ -74,6 +75,8 @@ def _mediation(args: argparse.Namespace) -> int:
             "missing values in the analysed columns and were dropped (use --no-drop to refuse)",
             file=sys.stderr,
         )
+    if result.se_note:
+        print(f"implsupport: note: {result.se_note}", file=sys.stderr)
     if args.seed is None:
         print(
             "implsupport: note: no --seed given, so the bootstrap intervals change from run to "
