@@ -22,7 +22,9 @@ def _logic_model(args: argparse.Namespace) -> int:
     if args.json:
         emit_json("logic-model", {**model.to_dict(), "figure": figure})
     else:
-        print(model)
+        print(f"Logic model: {model.title}" if model.title else "Logic model")
+        print(model.summary())
+        print()
         shown = model.to_frame()[["id", "type", "label", "links", "inferred_links", "measure"]]
         print(table_text(shown, missing=""))
         print()
