@@ -29,7 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BootstrapDraws", "bootstrap_counts", "bootstrap_ols", "percentile_interval"]
+__all__ = [
+    "BootstrapDraws",
+    "bootstrap_counts",
+    "bootstrap_logistic",
+    "bootstrap_ols",
+    "percentile_interval",
+]
 
 #: Resamples whose scaled cross-product matrix has a condition number above this are singular.
 _SINGULAR = 1e12
@@ -214,6 +220,54 @@ def bootstrap_ols(
         params[:, 0] = mean[eq.response] + scale[eq.response] * params[:, 0] - slopes @ mean[r]
         params[:, 1:] = slopes
     return BootstrapDraws(tuple(out), int(n_boot), seed)
+
+
+#: Newton steps per resample, and the largest step (standardised scale) counted as converged.
+_LOGISTIC_MAX_STEPS = 50
+_LOGISTIC_TOLERANCE = 1e-9
+
+
+def bootstrap_logistic(
+    y: np.ndarray, X: np.ndarray, n_boot: int, seed: int | None, start: np.ndarray
+) -> BootstrapDraws:
+    """Maximum-likelihood logistic regression of 0/1 ``y`` on ``X`` in every resample of rows.
+
+    Newton's method from ``start`` (the full sample's estimates), for a block of resamples at
+    once: with the counts as case weights, the Hessians are one matrix product of the weights
+    with the per-row products of the columns, as in :func:`bootstrap_ols`. A resample whose
+    fit does not converge in :data:`_LOGISTIC_MAX_STEPS` steps (for example when a predictor
+    separates the drawn 0s from the 1s, so that the estimates run off to infinity) or whose
+    Hessian is singular gets NaN: it is dropped and counted, not replaced.
+    """
+    from scipy.special import expit
+
+    Z, mean, scale, (equation,) = _standardised_columns([y], [X])
+    r = equation.regressors
+    Z, y = Z[:, r], np.asarray(y, dtype=float)
+    mean, scale = mean[r], scale[r]
+    # The start on the standardised columns: c_j = b_j s_j, c_0 = b_0 + sum b_j m_j.
+    b = np.asarray(start, dtype=float)
+    start_z = np.r_[b[0] + b[1:] @ mean[1:], b[1:] * scale[1:]]
+    n, k = Z.shape
+    products = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k)
+    out = np.empty((n_boot, k))
+    with one_blas_thread():
+        for first, counts in bootstrap_counts(n, n_boot, seed):
+            beta = np.tile(start_z, (len(counts), 1))
+            for _ in range(_LOGISTIC_MAX_STEPS):
+                p = expit(beta @ Z.T)
+                hessian = ((counts * p * (1 - p)) @ products).reshape(-1, k, k)
+                step = _batched_solve(hessian, (counts * (y - p)) @ Z)
+                beta += step
+                largest = np.max(np.abs(step), axis=1)
+                if not np.any(largest >= _LOGISTIC_TOLERANCE):  # NaN (singular) stops too
+                    break
+            beta[~(largest < _LOGISTIC_TOLERANCE)] = np.nan
+            out[first : first + len(counts)] = beta
+    slopes = out[:, 1:] / scale[1:]
+    out[:, 0] -= slopes @ mean[1:]
+    out[:, 1:] = slopes
+    return BootstrapDraws((out,), int(n_boot), seed)
 
 
 def percentile_interval(
