@@ -7,9 +7,11 @@ stderr that names the problem, and no traceback, library warning or numpy repr.
 from __future__ import annotations
 
 import argparse
+import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from implsupport import cli
@@ -239,3 +241,41 @@ def test_a_failing_command_prints_only_its_error(capsys) -> None:
 )
 def test_numpy_reprs_are_removed_from_messages(text: str, expected: str) -> None:
     assert common.plain(text) == expected
+
+
+def _blank_line_by_line(text: str) -> bool:
+    lines = text.splitlines()
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    return any(not line.strip() for line in lines[:last])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quick_blank_line_check_never_misses_one(seed: int) -> None:
+    # Random short texts from the characters that matter: line breaks of every kind (str
+    # splitlines' list), white space that is not a break, and content.
+    rng = np.random.default_rng(seed)
+    alphabet = ["a", ",", " ", "\t", "\n", "\r", "\r\n", "\v", "\x1c", "\x85", "\u2028", "\xa0"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet, size=rng.integers(0, 9)))
+        if _blank_line_by_line(text):
+            assert not common._has_no_blank_line(text), repr(text)
+            with pytest.raises(common.UsageError, match="is blank"):
+                common._check_blank_lines("f.csv", text)
+        else:
+            common._check_blank_lines("f.csv", text)
+
+
+def test_moderation_reads_only_the_columns_it_uses(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=40), rng.normal(size=40)
+    rows = ["note;y;x;w"] + [
+        f"{i},5;{1 + x[i] * w[i] + rng.normal():.4f};{x[i]:.4f};{w[i]:.4f}" for i in range(40)
+    ]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    args = ["moderation", str(tmp_path / "d.csv"), "--sep", ";"]
+    args += ["--outcome", "y", "--predictor", "x", "--moderator", "w", "--json"]
+    # The unused column "note" holds numbers with a decimal comma; only the used ones count.
+    assert cli.main(args) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 40
+    assert cli.main([*args[:-1], "--covariates", "note"]) == 2
+    assert "decimal comma" in capsys.readouterr().err

@@ -491,13 +491,17 @@ def test_grade_never_takes_the_private_key(graded, book, keys, work, capsys):
 
 
 def test_grading_reports_progress_and_runs_in_parallel(graded, book, work, capsys):
-    loops = nbformat.read(graded["subs"] / "90_arithmetic.ipynb", as_version=4)
-    loops.cells.insert(1, new_code_cell("while True:\n    pass"))
-    for name in ("loop_a", "loop_b"):
+    # one notebook that computes forever, one that waits forever: both meet the time limit
+    for name, code in (
+        ("loop_a", "while True:\n    pass"),
+        ("loop_b", "import time\ntime.sleep(10**6)"),
+    ):
+        loops = nbformat.read(graded["subs"] / "90_arithmetic.ipynb", as_version=4)
+        loops.cells.insert(1, new_code_cell(code))
         nbformat.write(loops, work / f"{name}.ipynb")
     out = work / "graded-loops"
     argv = ["course", "grade", work / "loop_a.ipynb", work / "loop_b.ipynb", "--out", out]
-    code, _, err = run(capsys, *argv, "--timeout", "8", "--jobs", "2", "--root", book)
+    code, _, err = run(capsys, *argv, "--timeout", "3", "--jobs", "2", "--root", book)
     assert code == 0
     assert re.search(r"\[1/2\] loop_\w\.ipynb: timeout 0/1", err)
     assert re.search(r"\[2/2\] loop_\w\.ipynb: timeout 0/1", err)
@@ -506,13 +510,13 @@ def test_grading_reports_progress_and_runs_in_parallel(graded, book, work, capsy
     report = course.grade(
         [work / "loop_a.ipynb", work / "loop_b.ipynb"],
         work / "graded-loops-2",
-        timeout=8,
+        timeout=3,
         jobs=2,
         root=book,
         progress=lambda done, total, result: seen.append((done, total, result.submission)),
     )
     a, b = report.results
-    assert a.status == b.status == "timeout" and min(a.seconds, b.seconds) >= 8
+    assert a.status == b.status == "timeout" and min(a.seconds, b.seconds) >= 3
     assert a.started < b.started + b.seconds and b.started < a.started + a.seconds
     assert [(d, t) for d, t, _ in seen] == [(1, 2), (2, 2)]
 

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 import sympy
 from hypothesis import given, settings
@@ -355,6 +356,26 @@ def test_result_objects_have_repr_frames_and_plots():
     for obj in (model, fit, sim, run, diffusion.fit_bass_ols(SALES)):
         assert isinstance(obj.plot(), Figure)
     assert isinstance(diffusion.compare_strategies(seed=1, replications=5).plot(), Figure)
+
+
+def test_bass_plot_names_the_time_axis_as_given(tmp_path, capsys):
+    def xlabel(fit):
+        return fit.plot().axes[0].get_xlabel()
+
+    years = pd.Series(np.arange(1971.0, 1971.0 + len(SALES)), name="calendar year")
+    assert xlabel(diffusion.fit_bass_nls(SALES)) == "period t"
+    assert xlabel(diffusion.fit_bass_nls(SALES, years)) == "calendar year"
+    assert xlabel(diffusion.fit_bass_nls(SALES, years.to_numpy())) == "time (end of period)"
+    assert xlabel(diffusion.fit_bass_ols(SALES)) == "period t"
+    # From the command line, --time names the column, and the figure's axis says so.
+    frame = pd.DataFrame({"half_year": np.arange(1, len(SALES) + 1) / 2, "sold": SALES})
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    figure = tmp_path / "fit.svg"
+    argv = ["diffusion", "fit", str(tmp_path / "sales.csv"), "--counts", "sold"]
+    assert cli.main([*argv, "--time", "half_year", "--plot", str(figure), "--json"]) == 0
+    capsys.readouterr()
+    svg = figure.read_text()
+    assert "<!-- half_year -->" in svg and "<!-- period t -->" not in svg
 
 
 def test_result_objects_are_immutable():

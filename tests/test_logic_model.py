@@ -525,7 +525,10 @@ def run(capsys, *argv):
 def test_cli_text_report_and_json(capsys, tmp_path):
     code, out, err = run(capsys, "logic-model", str(EXAMPLE))
     assert code == 0 and err == ""
-    assert out.startswith("LogicModel('mst_metro_city_logic_model', 4 determinants")
+    heading, counts, blank, table_head = out.splitlines()[:4]
+    assert heading == "Logic model: mst_metro_city_logic_model" and blank == ""
+    assert counts.startswith("4 determinants, 3 strategies") and counts.endswith("; 5 gaps")
+    assert table_head.split()[:3] == ["id", "type", "label"] and "LogicModel(" not in out
     assert "Gaps (5):" in out and "No strategy addresses determinant D2" in out
     code, out, _ = run(capsys, "logic-model", str(EXAMPLE), "--json", "--title", "Metro City")
     document = json.loads(out)

@@ -150,6 +150,46 @@ def test_batched_estimates_equal_a_loop_over_resamples():
         assert draws[b] == pytest.approx(expected, rel=1e-8, abs=1e-10)
 
 
+def test_equations_sharing_columns_equal_a_loop_over_resamples():
+    # Model 7's two equations share the constant and x; the outcome equation's regressor m is
+    # the mediator equation's response. Each is still the least-squares fit of its resample.
+    n, n_boot, seed = len(DATA), 30, 5
+    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
+    X_m = np.column_stack([np.ones(n), x, w, x * w])
+    X_y = np.column_stack([np.ones(n), x, m])
+    draws = bootstrap.bootstrap_ols([m, y], [X_m, X_y], n_boot, seed)
+    rows = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    for b in range(n_boot):
+        r = rows[b]
+        expected_m = np.linalg.lstsq(X_m[r], m[r], rcond=None)[0]
+        expected_y = np.linalg.lstsq(X_y[r], y[r], rcond=None)[0]
+        assert draws.params[0][b] == pytest.approx(expected_m, rel=1e-8, abs=1e-10)
+        assert draws.params[1][b] == pytest.approx(expected_y, rel=1e-8, abs=1e-10)
+
+
+def test_counts_in_blocks_are_the_draws_of_one_call(monkeypatch):
+    # Small blocks force several blocks (and several counting steps within each).
+    monkeypatch.setattr(bootstrap, "_BLOCK", 70)
+    monkeypatch.setattr(bootstrap, "_COUNT_BLOCK", 20)
+    n, n_boot = 7, 23
+    rows = np.random.default_rng(3).integers(0, n, size=(n_boot, n))
+    expected = np.array([np.bincount(r, minlength=n) for r in rows], dtype=float)
+    got = np.vstack([c.copy() for _, c in bootstrap.bootstrap_counts(n, n_boot, 3)])
+    assert np.array_equal(got, expected)
+
+
+def test_singular_and_nearly_singular_normal_equations_give_nan():
+    good = np.array([[2.0, 0.5], [0.5, 1.0]])
+    nearly = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-13]])
+    exactly = np.array([[1.0, 1.0], [1.0, 1.0]])
+    rhs = np.array([[1.0, 2.0]] * 3)
+    for batch in (np.stack([good, nearly, good]), np.stack([good, exactly, nearly])):
+        beta = bootstrap._batched_solve(batch, rhs)
+        assert beta[0] == pytest.approx(np.linalg.solve(good, rhs[0]))
+        assert np.isnan(beta[1]).all()
+    assert np.isnan(bootstrap._batched_solve(np.stack([good, exactly, nearly]), rhs)[2]).all()
+
+
 def test_seed_reproduces_and_another_seed_differs():
     first, again, other = (_fit(7, n_boot=500, seed=s) for s in (3, 3, 4))
     assert first.indirect.equals(again.indirect)

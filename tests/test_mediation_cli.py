@@ -172,3 +172,19 @@ def test_moderation_plot_is_written(sites, tmp_path, capsys, suffix):
     assert code == 0 and json.loads(out)["figure"] == str(figure)
     head = figure.read_bytes()[:8]
     assert head.startswith(b"<?xml") if suffix == ".svg" else head == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("se", ["hc2", "hc3"])
+def test_missing_hc_standard_errors_are_explained(se, capsys):
+    # Row 8 is the only one with pilot = 1: the covariate gives it leverage 1 in every equation.
+    leverage = ORACLE / "moderation_hc_leverage.csv"
+    argv = ["mediation", leverage, "--outcome", "y", "--predictor", "x", "--mediator", "w"]
+    argv += ["--covariates", "pilot", "--se", se, "--boot", "50", "--seed", "1", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0
+    note = json.loads(out)["se_note"]
+    assert "In the equations of w, y and the total effect" in note
+    assert f"{se.upper()} standard errors do not exist: data row 8 has leverage 1" in note
+    assert err.strip() == f"implsupport: note: {note}"
+    code, out, err = run([*argv, "--se", "hc1"], capsys)
+    assert code == 0 and err == "" and json.loads(out)["se_note"] is None

@@ -72,19 +72,23 @@ def raw_tex(pdf: Path) -> list[str]:
 
 
 def build_pdf(
-    out: Path, *, solutions: bool = True, build: Path = BUILD, browser: Any = None
+    out: Path,
+    *,
+    solutions: bool = True,
+    build: Path = BUILD,
+    browser: Any = None,
+    config: Path | None = None,
 ) -> Path:
     """Build the single-page HTML book under ``build`` and print it to ``out``.
 
-    ``build`` may be the folder of an HTML build of the book: Sphinx then reuses what it read
-    there and only writes the single page. ``browser`` is a running Playwright Chromium to
-    print with (one is started when it is not given).
+    ``build`` may be the folder of an HTML build of the book, and ``config`` the configuration
+    it was built with: Sphinx then reuses what it read there and only writes the single page.
+    ``browser`` is a running Playwright Chromium to print with (one is started when it is not
+    given).
     """
     jb = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run(
-        [str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(build)],
-        check=True,
-    )
+    command = [str(jb), "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(build)]
+    subprocess.run(command + (["--config", str(config)] if config else []), cwd=ROOT, check=True)
     with serve(build / "_build" / "singlehtml") as url:
         if browser is not None:
             _print(browser, url, out, solutions)

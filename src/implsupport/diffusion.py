@@ -131,6 +131,15 @@ def _series(name: str, values: Any) -> np.ndarray:
     return array
 
 
+def _time_label(t: Any) -> str:
+    """The x-axis label for the times ``t`` as given: a named column's name (its unit, such as
+    "year"), "time (end of period)" for unnamed times, "period t" for the default 1, 2, ..."""
+    if t is None:
+        return "period t"
+    name = getattr(t, "name", None)
+    return str(name) if name is not None and str(name).strip() else "time (end of period)"
+
+
 def _counts_and_times(counts: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
     counts = _series("counts", counts)
     if np.any(counts < 0):
@@ -409,6 +418,8 @@ class BassFit:
     counts: np.ndarray
     fitted: np.ndarray
     regression: pd.DataFrame | None = None
+    #: What ``t`` is: "period t" for periods 1, 2, ..., else the time column's name.
+    time_label: str = "period t"
 
     @property
     def model(self) -> BassModel:
@@ -447,7 +458,7 @@ class BassFit:
         ax.plot(
             self.t, self.fitted, "o-", color=plotting.PALETTE["vermillion"], label="fitted Bass"
         )
-        ax.set_xlabel("period t")
+        ax.set_xlabel(self.time_label)
         ax.set_ylabel("adoptions in period")
         ax.legend(loc="upper left")
         return fig
@@ -712,6 +723,7 @@ def fit_bass_nls(
         t=times,
         counts=counts,
         fitted=np.asarray(fitted, dtype=float),
+        time_label=_time_label(t),
     )
 
 

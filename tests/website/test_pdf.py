@@ -17,10 +17,17 @@ spec.loader.exec_module(make_pdf)
 
 @pytest.fixture(scope="session")
 def book_pdf(tmp_path_factory, site: Path, browser) -> Path:
-    # The single-page book is built beside the site under test, reusing what Sphinx read for
-    # it, and printed with the browser the site tests use.
+    # The single-page book is built beside the site under test, with its configuration (the
+    # checking build writes one beside it), reusing what Sphinx read for it; it is printed with
+    # the browser the site tests use.
     folder = tmp_path_factory.mktemp("pdf")
-    return make_pdf.build_pdf(folder / "book.pdf", build=REPORTS, browser=browser)
+    config = REPORTS / "_config.yml"
+    return make_pdf.build_pdf(
+        folder / "book.pdf",
+        build=REPORTS,
+        browser=browser,
+        config=config if config.is_file() else None,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import summary
 from .common import (
     EXIT_OK,
     Parser,
@@ -43,7 +44,7 @@ def _careers_transitions(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    careers = sub.add_parser("careers", help="analyse career pathways (push, pull, co-creation)")
+    careers = sub.add_parser("careers", help=summary("careers"))
     careers_sub = careers.add_subparsers(dest="careers_command", required=True, parser_class=Parser)
     text = "transition matrix between models from a CSV with practitioner, stage and model columns"
     trans = careers_sub.add_parser("transitions", help=text, description=text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import summary
 from .common import (
     EXIT_OK,
     Parser,
@@ -145,7 +146,7 @@ def _cases_ratings(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("cases", help="case comparison: CFIR ratings and QCA")
+    group = sub.add_parser("cases", help=summary("cases"))
     cases_sub = group.add_subparsers(dest="cases_command", required=True, parser_class=Parser)
     qca = cases_sub.add_parser(
         "qca",

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -134,8 +134,31 @@ def _show(sep: str) -> str:
     return "tab" if sep == "\t" else repr(sep)
 
 
-def _check_blank_lines(path: str, lines: list[str]) -> None:
+#: A blank line (nothing but white space) at the start, and one between two line breaks, in a
+#: text whose only line breaks are "\n" (two patterns: each alone is searched quickly).
+_BLANK_FIRST_LINE = re.compile(r"[^\S\n]*\n")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+#: The first line of a text.
+_FIRST_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*")
+
+
+def _has_no_blank_line(text: str) -> bool:
+    """True when the text surely has no blank line, found quickly for the usual files: ASCII
+    with "\n" or "\r\n" line ends. False when it may have one (then look line by line)."""
+    if not text.isascii() or any(c in text for c in "\v\f\x1c\x1d\x1e"):
+        return False  # other characters that str.splitlines() takes as line breaks
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return False
+    return not _BLANK_FIRST_LINE.match(text) and not _BLANK_LINE.search(text)
+
+
+def _check_blank_lines(path: str, text: str) -> None:
     """A blank line before the last line with content is refused: it would silently vanish."""
+    if _has_no_blank_line(text):
+        return
+    lines = text.splitlines()
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
     for number, line in enumerate(lines[:last], start=1):
         if not line.strip():
@@ -183,6 +206,7 @@ def read_csv(
     only_blank_is_missing: bool = False,
     sep: str = ",",
     decimal: str = ".",
+    columns: Sequence[str] | None = None,
 ):
     """Read a researcher's CSV; any failure becomes a one-line UsageError naming the file.
 
@@ -190,7 +214,9 @@ def read_csv(
     :func:`add_csv_options`). A file that evidently uses another separator or decimal mark is
     refused with a message naming the option that reads it; so is a blank line inside the
     data. ``only_blank_is_missing`` keeps text such as "NA" as written (for coded data), so
-    that only empty cells are missing values.
+    that only empty cells are missing values. ``columns``: the columns the command uses; only
+    they are read and checked (when the file has them all), so other columns may hold
+    anything.
     """
     import pandas as pd
 
@@ -209,16 +235,27 @@ def read_csv(
         raise UsageError(f"{path}: cannot be read as a CSV file (it contains binary data)")
     # UTF-8 (with or without a byte-order mark) first; files saved by spreadsheet programs in
     # a Western single-byte encoding are read as Latin-1 rather than refused.
+    encoding = "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    lines = text.splitlines()
-    _check_blank_lines(path, lines)
-    header = next((line for line in lines if line.strip()), "")
-    na_options = {"keep_default_na": False, "na_values": [""]} if only_blank_is_missing else {}
+        encoding = "latin-1"
+        text = raw.decode(encoding)
+    _check_blank_lines(path, text)
+    # No blank line comes before content, so the header is the first line (if any).
+    header = _FIRST_LINE.match(text).group() if text.strip() else ""
+    options: dict[str, Any] = {"dtype": dtype, "sep": sep, "decimal": decimal}
+    if only_blank_is_missing:
+        options.update(keep_default_na=False, na_values=[""])
+    # The parser reads the bytes (quicker than the decoded text); ``usecols`` only when every
+    # wanted column is in the header, so that a missing one gets the usual message.
+    if columns is not None:
+        names = pd.read_csv(io.StringIO(header), sep=sep, nrows=0).columns if header else []
+        wanted = set(columns)
+        if wanted <= set(names):
+            options["usecols"] = lambda name: name in wanted
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=dtype, sep=sep, decimal=decimal, **na_options)
+        frame = pd.read_csv(io.BytesIO(raw), encoding=encoding, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         detail = " ".join(str(exc).split())
         hint = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import summary
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -263,7 +264,7 @@ def _fraction(text: str) -> float:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     from ..course import DEFAULT_PASS_THRESHOLD, DEFAULT_TIMEOUT
 
-    course = sub.add_parser("course", help="assign, grade and certify chapters (for trainers)")
+    course = sub.add_parser("course", help=summary("course"))
     course_sub = course.add_subparsers(dest="course_command", required=True, parser_class=Parser)
     root_help = "the book's folder (default: found from here)"
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .. import data as datasets
+from . import summary
 from .common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -41,7 +42,7 @@ def _data_check(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    data = sub.add_parser("data", help="list and check the book's datasets")
+    data = sub.add_parser("data", help=summary("data"))
     data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=Parser)
     for name, func, text, fields in (
         (

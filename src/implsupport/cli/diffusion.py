@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import summary
 from .common import (
     EXIT_OK,
     Parser,
@@ -92,7 +93,7 @@ FIT_FIELDS = (
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    diffusion = sub.add_parser("diffusion", help="fit the Bass diffusion model to adoption counts")
+    diffusion = sub.add_parser("diffusion", help=summary("diffusion"))
     diffusion_sub = diffusion.add_subparsers(
         dest="diffusion_command", required=True, parser_class=Parser
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import summary
 from .common import EXIT_FAILED, EXIT_OK, add_output_options, emit_json, save_figure, table_text
 
 _FIELDS = (
@@ -21,7 +22,9 @@ def _logic_model(args: argparse.Namespace) -> int:
     if args.json:
         emit_json("logic-model", {**model.to_dict(), "figure": figure})
     else:
-        print(model)
+        print(f"Logic model: {model.title}" if model.title else "Logic model")
+        print(model.summary())
+        print()
         shown = model.to_frame()[["id", "type", "label", "links", "inferred_links", "measure"]]
         print(table_text(shown, missing=""))
         print()
@@ -40,7 +43,7 @@ def _logic_model(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "logic-model",
-        help="validate an implementation research logic model (YAML or CSV) and draw it",
+        help=summary("logic-model"),
         description="Read a logic model of determinants, strategies, mechanisms and outcomes "
         "(a .yaml, .yml or .csv file, one entry per element: id, type, label, links, "
         "inferred_links, measure, evidence, source, note), check it, list what it leaves open "

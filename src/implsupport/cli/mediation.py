@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import summary
 from .common import (
     EXIT_OK,
     UsageError,
@@ -18,11 +19,12 @@ from .moderation import parse_probe
 
 _FIELDS = (
     "model, outcome, predictor, mediator, moderator, covariates, n, n_dropped (integers), se, "
-    "alpha, inference, df_resid (by equation, integers), bootstrap (resamples, seed, failed, "
-    "interval), conventions, paths (equation, term, estimate, se, t, p, ci_low, ci_high), "
-    "indirect (label, moderator_value, estimate, boot_se, boot_ci_low, boot_ci_high), "
-    "index_of_moderated_mediation (estimate, boot_se, boot_ci_low, boot_ci_high, or null), "
-    "moderator_range, figure (the --plot file or null)"
+    "se_note (why standard errors are missing, or null), alpha, inference, df_resid (by "
+    "equation, integers), bootstrap (resamples, seed, failed, interval), conventions, paths "
+    "(equation, term, estimate, se, t, p, ci_low, ci_high), indirect (label, moderator_value, "
+    "estimate, boot_se, boot_ci_low, boot_ci_high), index_of_moderated_mediation (estimate, "
+    "boot_se, boot_ci_low, boot_ci_high, or null), moderator_range, figure (the --plot file or "
+    "null)"
 )
 
 
@@ -47,7 +49,9 @@ def _mediation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
+    roles = [args.outcome, args.predictor, args.mediator, args.moderator]
+    used = [c for c in roles if c is not None] + covariates
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal, columns=used)
     result = moderation.fit_mediation(
         frame,
         args.outcome,
@@ -71,6 +75,8 @@ def _mediation(args: argparse.Namespace) -> int:
             "missing values in the analysed columns and were dropped (use --no-drop to refuse)",
             file=sys.stderr,
         )
+    if result.se_note:
+        print(f"implsupport: note: {result.se_note}", file=sys.stderr)
     if args.seed is None:
         print(
             "implsupport: note: no --seed given, so the bootstrap intervals change from run to "
@@ -85,10 +91,7 @@ def _mediation(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    text = (
-        "mediation analysis (PROCESS models 4, 7 and 14): indirect effects of X on Y through M, "
-        "with percentile bootstrap intervals"
-    )
+    text = summary("mediation")
     cmd = sub.add_parser(
         "mediation",
         help=text,

@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 
+from . import summary
 from .common import (
     EXIT_OK,
     UsageError,
@@ -45,7 +46,8 @@ def _moderation(args: argparse.Namespace) -> int:
     covariates = (
         [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
     )
-    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal)
+    used = [args.outcome, args.predictor, args.moderator, *covariates]
+    frame = read_csv(args.data, sep=args.sep, decimal=args.decimal, columns=used)
     notes = []
     categorical = args.categorical or args.coding is not None or _is_text(frame, args.moderator)
     if categorical:
@@ -78,8 +80,8 @@ def _moderation(args: argparse.Namespace) -> int:
             f"the outcome {args.outcome!r} holds only 0 and 1, so a logistic moderation model "
             "is fitted (effects on the log-odds scale, z tests)"
         )
-    if logistic and (args.se != "classical" or args.boot):
-        raise UsageError("--se and --boot apply to OLS moderation, not to a logistic model")
+    if logistic and args.se != "classical":
+        raise UsageError("--se applies to OLS moderation, not to a logistic model")
     common = {
         "covariates": covariates,
         "center": args.center,
@@ -88,7 +90,13 @@ def _moderation(args: argparse.Namespace) -> int:
     }
     if logistic:
         result = moderation.fit_logistic_moderation(
-            frame, args.outcome, args.predictor, args.moderator, **common
+            frame,
+            args.outcome,
+            args.predictor,
+            args.moderator,
+            n_boot=args.boot or 0,
+            seed=args.seed,
+            **common,
         )
     else:
         result = moderation.fit_moderation(
@@ -161,17 +169,15 @@ _FIELDS = (
     "covariates, se, se_note, conventions, n, n_dropped, df_resid, coefficients, r2, "
     "model_test, r2_change, r2_change_test, conditional_effects, johnson_neyman, bootstrap), "
     "figure (the --plot file or null); a logistic model has model 'logistic', coefficients "
-    "on the log-odds scale, odds_ratios, interaction_lr_test and probability_scale; a "
+    "on the log-odds scale, odds_ratios, interaction_lr_test, probability_scale and "
+    "bootstrap (resamples, seed, failed, interval, scale); a "
     "categorical moderator has model 'categorical moderator', groups, group_sizes, coding, "
     "coding_table, omnibus_interaction_test and conditional_effects by group"
 )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    text = (
-        "moderation analysis (PROCESS model 1): Y ~ X * W by OLS, with conditional effects "
-        "and Johnson-Neyman bounds"
-    )
+    text = summary("moderation")
     cmd = sub.add_parser(
         "moderation",
         help=text,
@@ -244,7 +250,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--boot",
         type=int,
         metavar="N",
-        help="also give percentile bootstrap intervals of the conditional effects (N resamples)",
+        help="also give percentile bootstrap intervals of the conditional effects (N resamples "
+        "of rows; for a logistic model on the log-odds scale)",
     )
     cmd.add_argument("--seed", type=int, metavar="S", help="seed of the bootstrap (reproducible)")
     add_csv_options(cmd)

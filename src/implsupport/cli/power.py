@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import power as powermod
+from . import summary
 from .common import EXIT_OK, UsageError, add_output_options, emit_json
 
 
@@ -147,7 +148,7 @@ def _power_text(report: dict) -> str:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    text = "power to detect an interaction (moderation), analytic and simulated, or the N needed"
+    text = summary("power")
     cmd = sub.add_parser(
         "power",
         help=text,

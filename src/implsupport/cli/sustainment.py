@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import summary
 from .common import (
     EXIT_OK,
     Parser,
@@ -211,7 +212,7 @@ KM_FIELDS = (
 def add_commands(sub: argparse._SubParsersAction) -> None:
     from ..sustainment import CONF_TYPES
 
-    group = sub.add_parser("sustainment", help="team capacity and service survival")
+    group = sub.add_parser("sustainment", help=summary("sustainment"))
     sus_sub = group.add_subparsers(dest="sustainment_command", required=True, parser_class=Parser)
     cap = sus_sub.add_parser(
         "capacity",

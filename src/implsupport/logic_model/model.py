@@ -186,18 +186,22 @@ class LogicModel:
     gaps: tuple[Gap, ...] = field(default=())
     origin: str = ""
 
-    def __repr__(self) -> str:
+    def summary(self) -> str:
+        """What the model holds, in words: "4 determinants, 3 strategies, ...; 11 links; 5 gaps"."""
         counts = ", ".join(
             f"{n} {TYPE_LABELS[t] if n == 1 else _PLURALS[t]}"
             for t in ELEMENT_TYPES
             if (n := sum(e.type == t for e in self.elements))
         )
-        gaps = len(self.gaps)
-        name = f"{self.title!r}, " if self.title else ""
+        links, gaps = len(self.links), len(self.gaps)
         return (
-            f"LogicModel({name}{counts}; {len(self.links)} link"
-            f"{'' if len(self.links) == 1 else 's'}; {gaps} gap{'' if gaps == 1 else 's'})"
+            f"{counts}; {links} link{'' if links == 1 else 's'}; "
+            f"{gaps} gap{'' if gaps == 1 else 's'}"
         )
+
+    def __repr__(self) -> str:
+        name = f"{self.title!r}, " if self.title else ""
+        return f"LogicModel({name}{self.summary()})"
 
     @property
     def complete(self) -> bool:

@@ -82,53 +82,52 @@ public names from ``implsupport.moderation``.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from ._common import CENTER_OPTIONS as CENTER_OPTIONS
 from ._common import INTERCEPT as INTERCEPT
 from ._common import PROBE_OPTIONS as PROBE_OPTIONS
-from ._common import SE_TYPES
-from .bootstrap import bootstrap_ols, percentile_interval
-from .categorical import (
-    CODINGS,
-    CategoricalModerationResult,
-    coding_matrix,
-    fit_categorical_moderation,
-)
-from .comparison import ModelComparison, compare_models
-from .johnson_neyman import JohnsonNeyman, fdr_critical_value
-from .least_squares import OLSFit, ols_fit
-from .logistic import LogisticModerationResult, fit_logistic_moderation
-from .mediation import MediationResult, fit_mediation, mediation_probes
-from .multilevel import MultilevelModerationResult, fit_multilevel_moderation
-from .ols import ModerationResult, R2Change, fit_moderation
-from .probing import ConditionalEffects, probe_values
-from .simulate import SITES_TRUE_PARAMETERS, simulate_sites
+from ._common import SE_TYPES as SE_TYPES
 
-__all__ = [
-    "CODINGS",
-    "SE_TYPES",
-    "SITES_TRUE_PARAMETERS",
-    "CategoricalModerationResult",
-    "ConditionalEffects",
-    "JohnsonNeyman",
-    "LogisticModerationResult",
-    "MediationResult",
-    "ModelComparison",
-    "ModerationResult",
-    "MultilevelModerationResult",
-    "OLSFit",
-    "R2Change",
-    "bootstrap_ols",
-    "coding_matrix",
-    "compare_models",
-    "fdr_critical_value",
-    "fit_categorical_moderation",
-    "fit_logistic_moderation",
-    "fit_mediation",
-    "fit_moderation",
-    "fit_multilevel_moderation",
-    "mediation_probes",
-    "ols_fit",
-    "percentile_interval",
-    "probe_values",
-    "simulate_sites",
-]
+#: Where each public name is defined. A module is imported when one of its names is first
+#: used, so that fitting one kind of model does not load what the others need (statsmodels,
+#: scipy.stats).
+_DEFINED_IN = {
+    "bootstrap": ("bootstrap_ols", "percentile_interval"),
+    "categorical": (
+        "CODINGS",
+        "CategoricalModerationResult",
+        "coding_matrix",
+        "fit_categorical_moderation",
+    ),
+    "comparison": ("ModelComparison", "compare_models"),
+    "johnson_neyman": ("JohnsonNeyman", "fdr_critical_value"),
+    "least_squares": ("OLSFit", "ols_fit"),
+    "logistic": ("LogisticModerationResult", "fit_logistic_moderation"),
+    "mediation": ("MediationResult", "fit_mediation", "mediation_probes"),
+    "multilevel": ("MultilevelModerationResult", "fit_multilevel_moderation"),
+    "ols": ("ModerationResult", "R2Change", "fit_moderation"),
+    "probing": ("ConditionalEffects", "probe_values"),
+    "simulate": ("SITES_TRUE_PARAMETERS", "simulate_sites"),
+}
+_MODULE_OF = {name: module for module, names in _DEFINED_IN.items() for name in names}
+_SUBMODULES = (*_DEFINED_IN, "mediation_plot")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF, *_SUBMODULES})
+
+
+__all__ = sorted(["SE_TYPES", *_MODULE_OF])

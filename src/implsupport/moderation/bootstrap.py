@@ -2,10 +2,13 @@
 
 A resample of n rows drawn with replacement is the same as the original rows weighted by how
 often each was drawn. So the least-squares estimates of every resample come from weighted
-cross-products, ``X' diag(w_b) X`` and ``X' diag(w_b) y``, which for all B resamples at once
-are two matrix products of the B × n count matrix with per-row products of the columns, followed
-by B small k × k solves. Columns are centred and scaled first so that the normal equations stay
-well conditioned; estimates are transformed back to the original scale.
+cross-products, ``X' diag(w_b) X`` and ``X' diag(w_b) y``. For a block of resamples at once
+these are one matrix product of the block's count matrix (resamples × rows) with the per-row
+products of the columns, followed by one batch of small k × k solves. Several equations fitted
+on the same resamples (mediation) share one matrix product: the products are those of the
+distinct columns of all the equations, each pair once. Columns are centred and scaled first so
+that the normal equations stay well conditioned; estimates are transformed back to the
+original scale. Blocks are small enough to stay in the processor's cache.
 
 Conventions (stated in every report that uses them):
 
@@ -19,18 +22,28 @@ Conventions (stated in every report that uses them):
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BootstrapDraws", "bootstrap_counts", "bootstrap_ols", "percentile_interval"]
+__all__ = [
+    "BootstrapDraws",
+    "bootstrap_counts",
+    "bootstrap_logistic",
+    "bootstrap_ols",
+    "percentile_interval",
+]
 
 #: Resamples whose scaled cross-product matrix has a condition number above this are singular.
 _SINGULAR = 1e12
-#: Rows × resamples handled per block, to bound memory (about 64 MB of counts per block).
-_BLOCK = 8_000_000
+#: Rows × resamples per block of counts handed out (32 MB as floats): one matrix product per
+#: block, so that a multi-threaded BLAS is woken rarely.
+_BLOCK = 4_194_304
+#: Rows × resamples counted at a time (the draws stay in the processor's cache).
+_COUNT_BLOCK = 262_144
 
 
 def _check_boot(n_boot: int, seed: int | None) -> None:
@@ -44,23 +57,47 @@ def _check_boot(n_boot: int, seed: int | None) -> None:
         raise ValueError(f"seed must be a non-negative integer; got {seed}")
 
 
-def bootstrap_counts(
-    n: int, n_boot: int, seed: int | None, start: int = 0, stop: int | None = None
-):
+def bootstrap_counts(n: int, n_boot: int, seed: int | None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first resample, counts) blocks: counts[b, i] is how often row i is in resample b.
 
     The draws are those of ``rng.integers(0, n, size=(n_boot, n))`` with
-    ``rng = numpy.random.default_rng(seed)``, generated block by block.
+    ``rng = numpy.random.default_rng(seed)`` (drawing them block by block, as 32-bit integers,
+    gives the same numbers). The counts are floats, in a buffer that the next block reuses:
+    use each block before asking for the next.
     """
     _check_boot(n_boot, seed)
     rng = np.random.default_rng(seed)
-    per_block = max(1, _BLOCK // max(n, 1))
+    per_block = min(n_boot, max(1, _BLOCK // max(n, 1)))
+    per_count = min(per_block, max(1, _COUNT_BLOCK // max(n, 1)))
+    index = np.int32 if per_count * n < 2**31 else np.int64
+    offsets = (np.arange(per_count, dtype=index) * n)[:, None]
+    counts = np.empty((per_block, n))
     for first in range(0, n_boot, per_block):
         size = min(per_block, n_boot - first)
-        draws = rng.integers(0, n, size=(size, n))
-        flat = draws + (np.arange(size) * n)[:, None]
-        counts = np.bincount(flat.ravel(), minlength=size * n).reshape(size, n)
-        yield first, counts.astype(float)
+        for start in range(0, size, per_count):
+            part = min(per_count, size - start)
+            draws = rng.integers(0, n, size=(part, n), dtype=index)
+            draws += offsets[:part]  # row b's draws count in cells b*n .. b*n + n - 1
+            tally = np.bincount(draws.ravel(), minlength=part * n)
+            counts[start : start + part] = tally.reshape(part, n)
+        yield first, counts[:size]
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """Run the enclosed matrix products on one BLAS thread.
+
+    The bootstrap's products are many and small; spreading each over threads costs more than it
+    gains, and several times more when other programs share the processor cores.
+    """
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+_BLAS = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,17 +118,66 @@ class BootstrapDraws:
         return int((~self.ok).sum())
 
 
-def _weighted_solve(counts: np.ndarray, Z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Weighted least squares of y on Z (centred-and-scaled, constant first) per resample."""
-    n, k = Z.shape
-    products = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k)
-    ZtZ = (counts @ products).reshape(-1, k, k)
-    Zty = counts @ (Z * y[:, None])
-    u, s, vt = np.linalg.svd(ZtZ)
-    singular = s[:, -1] <= s[:, 0] / _SINGULAR
-    s_inv = np.where(singular[:, None], 0.0, 1.0 / np.where(s > 0, s, 1.0))
-    rotated = np.einsum("bkj,bk->bj", u, Zty) * s_inv  # pseudo-inverse through the SVD
-    beta = np.einsum("bji,bj->bi", vt, rotated)
+@dataclass(frozen=True)
+class _Equation:
+    """Where one equation's response and regressors are among the standardised columns."""
+
+    response: int
+    regressors: list[int]  # the constant (column 0) first
+
+
+def _standardised_columns(
+    y: Sequence[np.ndarray], X: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[_Equation]]:
+    """The distinct columns of all equations, centred and scaled, the constant first.
+
+    Returns the n × p matrix of columns, their means and scales, and each equation's place in
+    it. A column that appears in several equations (the predictor, the mediator) is kept once.
+    """
+    columns: list[np.ndarray] = []
+
+    def place(values: np.ndarray) -> int:
+        for j, seen in enumerate(columns):
+            if np.array_equal(seen, values):
+                return j + 1
+        columns.append(values)
+        return len(columns)
+
+    equations = []
+    for yj, Xj in zip(y, X, strict=True):
+        Xj = np.asarray(Xj, dtype=float)
+        regressors = [0] + [place(Xj[:, c]) for c in range(1, Xj.shape[1])]
+        equations.append(_Equation(place(np.asarray(yj, dtype=float)), regressors))
+    stacked = np.column_stack(columns)
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = np.column_stack([np.ones(len(stacked)), (stacked - mean) / scale])
+    return Z, np.r_[0.0, mean], np.r_[1.0, scale], equations
+
+
+def _batched_solve(ZtZ: np.ndarray, Zty: np.ndarray) -> np.ndarray:
+    """Solve each resample's normal equations; NaN where the matrix is (nearly) singular.
+
+    Nearly singular means a condition number above :data:`_SINGULAR`, measured in the
+    Frobenius norm, ``||A|| ||A^-1||`` (at least the 2-norm condition number, at most k times
+    it). When some matrix is exactly singular, the 2-norm condition number of every matrix is
+    computed from its eigenvalues instead.
+    """
+    try:
+        inverse = np.linalg.inv(ZtZ)
+    except np.linalg.LinAlgError:
+        eigenvalues = np.linalg.eigvalsh(ZtZ)  # ascending; symmetric, so the singular values
+        singular = eigenvalues[:, 0] <= eigenvalues[:, -1] / _SINGULAR
+        ZtZ = ZtZ.copy()
+        ZtZ[singular] = np.eye(ZtZ.shape[1])
+        inverse = np.linalg.inv(ZtZ)
+    else:
+        condition = np.sqrt(np.einsum("bij,bij->b", ZtZ, ZtZ)) * np.sqrt(
+            np.einsum("bij,bij->b", inverse, inverse)
+        )
+        singular = ~(condition < _SINGULAR)  # NaN (overflow) counts as singular
+    beta = np.einsum("bij,bj->bi", inverse, Zty)
     beta[singular] = np.nan
     return beta
 
@@ -104,25 +190,84 @@ def bootstrap_ols(
     ``y[j]`` and ``X[j]`` (n rows; the first column of ``X[j]`` is the constant) are equation
     j. Returns the estimates on the original scale of each ``X[j]``.
     """
-    equations = []
-    for yj, Xj in zip(y, X, strict=True):
-        Xj = np.asarray(Xj, dtype=float)
-        mean = Xj[:, 1:].mean(axis=0)
-        scale = Xj[:, 1:].std(axis=0)
-        scale[scale == 0] = 1.0
-        Z = np.column_stack([np.ones(len(Xj)), (Xj[:, 1:] - mean) / scale])
-        ym = float(np.mean(yj))
-        equations.append((np.asarray(yj, dtype=float) - ym, Z, mean, scale, ym))
-    n = len(equations[0][0])
-    out = [np.empty((n_boot, Z.shape[1])) for _, Z, _, _, _ in equations]
-    for first, counts in bootstrap_counts(n, n_boot, seed):
-        rows = slice(first, first + len(counts))
-        for j, (yc, Z, mean, scale, ym) in enumerate(equations):
-            c = _weighted_solve(counts, Z, yc)
-            slopes = c[:, 1:] / scale
-            out[j][rows, 0] = ym + c[:, 0] - slopes @ mean
-            out[j][rows, 1:] = slopes
+    Z, mean, scale, equations = _standardised_columns(y, X)
+    n = len(Z)
+    # The per-row products each equation needs (pairs of columns, each pair once).
+    pairs: dict[tuple[int, int], int] = {}
+    for eq in equations:
+        for a in [*eq.regressors, eq.response]:
+            for b in eq.regressors:
+                pairs.setdefault((min(a, b), max(a, b)), len(pairs))
+    first_of, second_of = np.array(list(pairs)).T
+    products = Z[:, first_of] * Z[:, second_of]
+    where = []  # for each equation, the columns of the products that make Z'Z and Z'y
+    for eq in equations:
+        r = eq.regressors
+        gram = [[pairs[min(a, b), max(a, b)] for b in r] for a in r]
+        cross = [pairs[min(a, eq.response), max(a, eq.response)] for a in r]
+        where.append((np.array(gram), np.array(cross)))
+    out = [np.empty((n_boot, len(eq.regressors))) for eq in equations]
+    with one_blas_thread():
+        for first, counts in bootstrap_counts(n, n_boot, seed):
+            sums = counts @ products
+            rows = slice(first, first + len(counts))
+            for j, (gram, cross) in enumerate(where):
+                out[j][rows] = _batched_solve(sums[:, gram], sums[:, cross])
+    for eq, params in zip(equations, out, strict=True):
+        # Back from standardised columns: y = m_y + s_y * (c0 + sum c_j (x_j - m_j) / s_j).
+        r = eq.regressors[1:]
+        slopes = params[:, 1:] * (scale[eq.response] / scale[r])
+        params[:, 0] = mean[eq.response] + scale[eq.response] * params[:, 0] - slopes @ mean[r]
+        params[:, 1:] = slopes
     return BootstrapDraws(tuple(out), int(n_boot), seed)
+
+
+#: Newton steps per resample, and the largest step (standardised scale) counted as converged.
+_LOGISTIC_MAX_STEPS = 50
+_LOGISTIC_TOLERANCE = 1e-9
+
+
+def bootstrap_logistic(
+    y: np.ndarray, X: np.ndarray, n_boot: int, seed: int | None, start: np.ndarray
+) -> BootstrapDraws:
+    """Maximum-likelihood logistic regression of 0/1 ``y`` on ``X`` in every resample of rows.
+
+    Newton's method from ``start`` (the full sample's estimates), for a block of resamples at
+    once: with the counts as case weights, the Hessians are one matrix product of the weights
+    with the per-row products of the columns, as in :func:`bootstrap_ols`. A resample whose
+    fit does not converge in :data:`_LOGISTIC_MAX_STEPS` steps (for example when a predictor
+    separates the drawn 0s from the 1s, so that the estimates run off to infinity) or whose
+    Hessian is singular gets NaN: it is dropped and counted, not replaced.
+    """
+    from scipy.special import expit
+
+    Z, mean, scale, (equation,) = _standardised_columns([y], [X])
+    r = equation.regressors
+    Z, y = Z[:, r], np.asarray(y, dtype=float)
+    mean, scale = mean[r], scale[r]
+    # The start on the standardised columns: c_j = b_j s_j, c_0 = b_0 + sum b_j m_j.
+    b = np.asarray(start, dtype=float)
+    start_z = np.r_[b[0] + b[1:] @ mean[1:], b[1:] * scale[1:]]
+    n, k = Z.shape
+    products = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k)
+    out = np.empty((n_boot, k))
+    with one_blas_thread():
+        for first, counts in bootstrap_counts(n, n_boot, seed):
+            beta = np.tile(start_z, (len(counts), 1))
+            for _ in range(_LOGISTIC_MAX_STEPS):
+                p = expit(beta @ Z.T)
+                hessian = ((counts * p * (1 - p)) @ products).reshape(-1, k, k)
+                step = _batched_solve(hessian, (counts * (y - p)) @ Z)
+                beta += step
+                largest = np.max(np.abs(step), axis=1)
+                if not np.any(largest >= _LOGISTIC_TOLERANCE):  # NaN (singular) stops too
+                    break
+            beta[~(largest < _LOGISTIC_TOLERANCE)] = np.nan
+            out[first : first + len(counts)] = beta
+    slopes = out[:, 1:] / scale[1:]
+    out[:, 0] -= slopes @ mean[1:]
+    out[:, 1:] = slopes
+    return BootstrapDraws((out,), int(n_boot), seed)
 
 
 def percentile_interval(

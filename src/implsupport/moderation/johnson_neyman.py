@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._common import _check_alpha, _clean
+from ._distributions import reference
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +149,7 @@ def fdr_critical_value(
     """
     alpha = _check_alpha(alpha)
     effects, ses = np.asarray(effects, float), np.asarray(ses, float)
-    dist = stats.t(df) if df is not None else stats.norm()
+    dist = reference(df)
     p = np.sort(2 * dist.sf(np.abs(effects / ses)))
     m = p.size
     passing = np.flatnonzero(p <= np.arange(1, m + 1) * alpha / m)

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ._common import INTERCEPT, _check_alpha, _clean, _design, _shared_fields
+from .bootstrap import bootstrap_logistic
 from .probing import _probe_rows, _Probing, probe_values
 
 
@@ -30,6 +31,8 @@ class LogisticModerationResult(_Probing):
     converged: bool = False
     fit_warnings: tuple[str, ...] = ()
     _predictor_mean: float = 0.0
+    #: Bootstrap resamples dropped because their fit did not converge (separation).
+    n_boot_failed: int = 0
     _effect_scale = "log-odds"
     _predicted_label = "predicted log-odds that {outcome} = 1"
 
@@ -117,7 +120,9 @@ class LogisticModerationResult(_Probing):
             "Conventions: maximum likelihood; coefficients and conditional effects on the "
             "log-odds scale with z tests; probability-scale effects at the predictor's mean "
             "with covariates at their means (no standard errors); "
-            f"{'converged' if self.converged else 'DID NOT CONVERGE'}.",
+            f"{'converged' if self.converged else 'DID NOT CONVERGE'}"
+            + self._bootstrap_conventions()
+            + ".",
             "",
             "Coefficients (log-odds scale)",
             coefs.round(4).to_string(na_rep="NA"),
@@ -148,6 +153,21 @@ class LogisticModerationResult(_Probing):
             lines.append("Warnings: " + " | ".join(self.fit_warnings))
         return "\n".join(lines)
 
+    def _bootstrap_conventions(self) -> str:
+        if self.boot_params is None:
+            return ""
+        text = (
+            "; percentile bootstrap of the conditional effects (log-odds scale), "
+            f"{len(self.boot_params)} resamples of rows"
+            + (f" (seed {self.boot_seed})" if self.boot_seed is not None else " (no seed)")
+        )
+        if self.n_boot_failed:
+            text += (
+                f", of which {self.n_boot_failed} without a maximum-likelihood fit "
+                "(separation) were dropped"
+            )
+        return text
+
     def to_dict(self, at: str | Sequence[float] = "meansd", fdr: bool = False) -> dict[str, Any]:
         coefs = self.coefficients
         return _clean(
@@ -172,6 +192,17 @@ class LogisticModerationResult(_Probing):
                 "pseudo_r2": self.pseudo_r2,
                 "converged": self.converged,
                 "fit_warnings": list(self.fit_warnings),
+                "bootstrap": (
+                    None
+                    if self.boot_params is None
+                    else {
+                        "resamples": len(self.boot_params),
+                        "seed": self.boot_seed,
+                        "failed": self.n_boot_failed,
+                        "interval": "percentile",
+                        "scale": "log-odds",
+                    }
+                ),
                 "conditional_effects": _probe_rows(self.conditional_effects(at)),
                 "probability_scale": self.probability_scale(at).to_dict(orient="records"),
                 "johnson_neyman": (
@@ -202,12 +233,20 @@ def fit_logistic_moderation(
     center: str = "none",
     alpha: float = 0.05,
     missing: str = "drop",
+    n_boot: int = 0,
+    seed: int | None = None,
 ) -> LogisticModerationResult:
     """Moderation for a binary (0/1) outcome by maximum-likelihood logistic regression.
 
     Conditional effects and Johnson–Neyman bounds are on the log-odds scale, with z
     inference. The interaction is also tested by a likelihood-ratio test against the model
     without it. See :attr:`LogisticModerationResult.CAVEAT` for the probability scale.
+
+    With ``n_boot`` > 0, ``n_boot`` resamples of rows (seeded by ``seed``) give percentile
+    bootstrap intervals for the conditional effects on the log-odds scale (columns
+    ``boot_se``, ``boot_ci_low``, ``boot_ci_high``); a resample without a maximum-likelihood
+    fit (separation) is dropped and counted, see
+    :func:`implsupport.moderation.bootstrap.bootstrap_logistic`.
     """
     import statsmodels.api as sm
 
@@ -230,6 +269,9 @@ def fit_logistic_moderation(
         reduced = sm.Logit(design.y, X.drop(columns=[interaction])).fit(disp=0, maxiter=200)
     messages = tuple(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
     chi2 = float(2 * (fit.llf - reduced.llf))
+    boot = None
+    if n_boot:
+        boot = bootstrap_logistic(design.y, X.to_numpy(), n_boot, seed, np.asarray(fit.params))
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return LogisticModerationResult(
         **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
@@ -245,4 +287,7 @@ def fit_logistic_moderation(
         _predictor_range=(float(x_original.min()), float(x_original.max())),
         _covariate_means={c: float(X[c].mean()) for c in X.columns[4:]},
         _predictor_mean=float(x_original.mean()),
+        boot_params=None if boot is None else boot.params[0],
+        boot_seed=seed,
+        n_boot_failed=0 if boot is None else boot.n_failed,
     )

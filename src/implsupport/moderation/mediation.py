@@ -89,6 +89,8 @@ class MediationResult:
     df_resid: dict[str, int]
     moderator_range: tuple[float, float] | None = None
     boot_draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: Why some standard errors are missing (HC2/HC3 at a point of leverage 1), or None.
+    se_note: str | None = None
 
     # -- the few numbers people ask for by name
     def path(self, name: str) -> float:
@@ -209,7 +211,8 @@ class MediationResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: model, columns, n, conventions, paths, indirect, index, bootstrap."""
+        """JSON-ready: model, columns, n, se, se_note, conventions, paths, indirect, index,
+        bootstrap."""
         return _clean(
             {
                 "model": self.model,
@@ -221,6 +224,7 @@ class MediationResult:
                 "n": self.n,
                 "n_dropped": self.n_dropped,
                 "se": self.se_type,
+                "se_note": self.se_note,
                 "alpha": self.alpha,
                 "inference": "t",
                 "df_resid": dict(self.df_resid),
@@ -305,6 +309,22 @@ def _columns(
                 "its effect cannot be estimated"
             )
     return data, n_dropped, np.flatnonzero(keep) + 1
+
+
+def _se_note(fits: dict[str, Any]) -> str | None:
+    """The equations' notes on missing standard errors (see :func:`ols_fit`), each named."""
+    by_note: dict[str, list[str]] = {}
+    for equation, fit in fits.items():
+        if fit.se_note:
+            by_note.setdefault(fit.se_note, []).append(equation)
+    if not by_note:
+        return None
+    texts = []
+    for note, names in by_note.items():
+        names = [f"the {n}" if n == "total effect" else n for n in names]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        texts.append(f"In the equation{'s' if len(names) > 1 else ''} of {listed}: {note}")
+    return " ".join(texts)
 
 
 def _path_rows(equation: str, names: list[str], fit: Any, alpha: float) -> list[dict]:
@@ -415,6 +435,10 @@ def fit_mediation(
         rows += _path_rows("total effect", [INTERCEPT, predictor, *covariates], fit_c, alpha)
         df_resid["total effect"] = fit_c.df_resid
     paths = pd.DataFrame(rows)
+    fits = {mediator: fit_m, outcome: fit_y}
+    if model == 4:
+        fits["total effect"] = fit_c
+    se_note = _se_note(fits)
 
     draws = bootstrap_ols(equations_y, equations_X, n_boot, seed)
     bm, by = draws.params
@@ -477,4 +501,5 @@ def fit_mediation(
         df_resid=df_resid,
         moderator_range=(float(w.min()), float(w.max())) if w is not None else None,
         boot_draws=boot_draws,
+        se_note=se_note,
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
 from ._common import (
     SE_TYPES,
@@ -19,6 +18,7 @@ from ._common import (
     _fmt,
     _shared_fields,
 )
+from ._distributions import f_sf
 from .bootstrap import bootstrap_ols
 from .least_squares import ols_fit, wald_f
 from .probing import _probe_rows, _Probing
@@ -258,14 +258,14 @@ def fit_moderation(
             "F": model_f,
             "df1": len(slopes),
             "df2": df_resid,
-            "p": float(stats.f.sf(model_f, len(slopes), df_resid)),
+            "p": f_sf(model_f, len(slopes), df_resid),
         },
         r2_change=R2Change(
             r2_change,
             float(f_change),
             1,
             df_resid,
-            float(stats.f.sf(f_change, 1, df_resid)),
+            f_sf(float(f_change), 1, df_resid),
             robust=se != "classical",
         ),
         _predictor_range=(float(x_original.min()), float(x_original.max())),

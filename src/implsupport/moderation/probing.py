@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._common import INTERCEPT, PROBE_OPTIONS, _check_alpha, _check_choice, _clean, two_values
+from ._distributions import reference
 from .bootstrap import percentile_interval
 from .johnson_neyman import JohnsonNeyman, _significant_intervals, fdr_critical_value
 
@@ -118,7 +118,7 @@ class _Probing:
 
     @property
     def _dist(self) -> Any:
-        return stats.t(self.df_resid) if self.df_resid is not None else stats.norm()
+        return reference(self.df_resid)
 
     def critical_value(self, alpha: float | None = None) -> float:
         alpha = self.alpha if alpha is None else _check_alpha(alpha)
