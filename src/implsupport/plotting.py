@@ -150,6 +150,20 @@ def without_flat_runs(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], y[keep]
 
 
+#: The ids matplotlib derives from the full-precision geometry of clip paths and markers; they
+#: differ between machines in the last bit, so the stored SVG numbers them in order instead.
+_HASHED_ID = re.compile(r'id="([pm])([0-9a-f]{10})"')
+
+
+def _number_hashed_ids(svg: str) -> str:
+    names: dict[str, str] = {}
+    for kind, digest in _HASHED_ID.findall(svg):
+        names.setdefault(kind + digest, f"{'clip' if kind == 'p' else 'marker'}{len(names) + 1}")
+    for old, new in names.items():
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"#{old}", f"#{new}")
+    return svg
+
+
 def _geometry_to_tenths(attribute: re.Match[str]) -> str:
     value = _TENTHS.sub(r"\1", attribute[2])
     return f' {attribute[1]}="{value}"'
@@ -162,7 +176,7 @@ def figure_svg(fig: Figure) -> str:
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     # Numbers to 1/100 and geometry to 1/10 of a point: the file is less than half the size,
     # and last-bit differences between machines no longer show in the stored text.
-    svg = _UNUSED.sub("", buffer.getvalue())
+    svg = _number_hashed_ids(_UNUSED.sub("", buffer.getvalue()))
     svg = _GEOMETRY.sub(_geometry_to_tenths, svg)
     return _FONT_LIST.sub(_FONTS, _DECIMALS.sub(r"\1", svg))
 
