@@ -7,12 +7,21 @@ itself. No script typesets anything in the reader's browser.
 
 A formula KaTeX cannot read would be shown as red TeX source: the build warns about it (and
 ``make test``, which builds with warnings as errors, fails) naming the page.
+
+sphinxcontrib-katex 0.9 starts its Node.js server and connects as soon as the server's socket
+file exists; the server binds the file a moment before it listens, and a connection in that
+moment is refused. On a busy machine that moment is long enough to fail a build, and the
+5-second start-up limit too short. The server is started here the same way, except that a
+refused connection is tried again, within a 60-second limit.
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
+import time
 from pathlib import Path
+from subprocess import PIPE, Popen
 from typing import Any
 
 from sphinx.errors import ExtensionError
@@ -23,6 +32,32 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 KATEX = ROOT / "node_modules" / "katex" / "dist"
 STATIC_FOLDER = "katex"  # _static/katex: the style sheet and its fonts
+
+
+STARTUP_SECONDS = 60.0
+
+
+def _start_server_process(cls: Any, rundir: Path, timeout: float) -> tuple[Popen, socket.socket]:
+    """sphinxcontrib-katex's server start, connecting again while the server refuses."""
+    socket_path = rundir / "katex.sock"
+    command = cls.build_command(socket=socket_path)
+    process = Popen(command, stdin=PIPE, stdout=PIPE, cwd=rundir)
+    deadline = time.monotonic() + max(timeout, STARTUP_SECONDS)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            code = process.returncode
+            raise ExtensionError(f"the KaTeX server stopped at start-up (exit status {code})")
+        if socket_path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(socket_path))
+            except ConnectionRefusedError:  # bound but not yet listening
+                sock.close()
+            else:
+                return process, sock
+        time.sleep(0.01)
+    process.kill()
+    raise cls.timeout_error(STARTUP_SECONDS)
 
 
 def _configure(app: Any, config: Any) -> None:
@@ -55,6 +90,9 @@ def _copy_style_and_fonts(app: Any, exception: Exception | None) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.katex")
+    from sphinxcontrib import katex
+
+    katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
     # Before sphinxcontrib.katex reads its paths (builder-inited).
     app.connect("config-inited", _configure, priority=400)
     app.connect("html-page-context", _check_page)
