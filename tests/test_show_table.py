@@ -49,3 +49,8 @@ def test_bad_input_is_named() -> None:
         show_table([1, 2])
     with pytest.raises(ValueError, match="digits"):
         show_table(frame(), digits=-1)
+
+
+def test_missing_cells_can_say_what_they_mean() -> None:
+    table = show_table(frame(), digits=2, missing="—")
+    assert table.frame.iloc[1].tolist() == ["—", "0.25", "—", "—"]

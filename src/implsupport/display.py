@@ -141,13 +141,14 @@ def show_table(
     index: bool | None = None,
     headers: dict[str, str] | None = None,
     caption: str | None = None,
+    missing: str = "",
 ) -> Table:
     """``frame`` formatted for a reader: rounded, with plain headers and no meaningless index.
 
     ``digits`` is the number of decimals shown for floats. The index is kept when it carries
     meaning (it has a name, or is not 0, 1, 2...), unless ``index`` says otherwise. ``headers``
     renames columns; other headers lose their underscores and start with a capital letter.
-    Missing values show as empty cells.
+    Missing values show as ``missing`` (an empty cell unless told, for example "—").
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
@@ -164,11 +165,11 @@ def show_table(
     for column in table.columns:
         values = table[column]
         if pd.api.types.is_float_dtype(values.dtype):
-            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.{digits}f}")
+            shown[column] = values.map(lambda v: missing if pd.isna(v) else f"{v:,.{digits}f}")
         elif pd.api.types.is_bool_dtype(values.dtype):
-            shown[column] = values.map({True: "yes", False: "no"}).fillna("")
+            shown[column] = values.map({True: "yes", False: "no"}).fillna(missing)
         else:
-            shown[column] = values.map(lambda v: "" if _is_missing(v) else str(v))
+            shown[column] = values.map(lambda v: missing if _is_missing(v) else str(v))
     # The table's id comes from its content, so the HTML is the same on every run.
     digest = hashlib.sha256(shown.to_csv(index=False).encode()).hexdigest()[:10]
     styler = shown.style.hide(axis="index").set_uuid(digest)
