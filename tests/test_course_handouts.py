@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from books import make_book
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import implsupport
@@ -355,32 +356,11 @@ def files_with_marker(folder: Path) -> list[str]:
     ]
 
 
-def small_book(dest: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
-    (dest / "chapters").mkdir(parents=True)
-    for name in ("_config.yml", "references.bib"):
-        shutil.copy2(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "data", dest / "data")
-    shutil.copytree(ROOT / "_ext", dest / "_ext")  # the book's local Sphinx extensions
-    (dest / "node_modules").symlink_to(ROOT / "node_modules")  # KaTeX, for the formulas
-    shutil.copytree(ROOT / "answer_keys", dest / "answer_keys")
-    shutil.copy2(ROOT / "chapters" / "bibliography.md", dest / "chapters" / "bibliography.md")
-    (dest / "intro.md").write_text("# A small book\n\nOne chapter, for tests.\n", encoding="utf-8")
-    files = "".join(f"      - file: chapters/{name}\n" for name in notebooks)
-    toc = (
-        "format: jb-book\nroot: intro\nparts:\n  - caption: Chapters\n    chapters:\n"
-        f"{files}  - caption: About\n    chapters:\n      - file: chapters/bibliography\n"
-    )
-    (dest / "_toc.yml").write_text(toc, encoding="utf-8")
-    for name, nb in notebooks.items():
-        nbformat.write(nb, dest / "chapters" / f"{name}.ipynb")
-    return dest
-
-
 @pytest.fixture(scope="module")
 def marked_book(tmp_path_factory) -> Path:
     nb, planted = plant_markers(nbformat.read(CHAPTER_PATH, as_version=4))
     assert planted >= 12  # three gated solutions, each with text and code
-    return small_book(tmp_path_factory.mktemp("marked"), {CHAPTER: nb})
+    return make_book(tmp_path_factory.mktemp("marked"), {CHAPTER: nb})
 
 
 def test_learner_notebook_holds_no_solution_and_keeps_the_exercises(marked_book, tmp_path, capsys):
