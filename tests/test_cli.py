@@ -8,18 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_line import implsupport
 
 from implsupport import cli
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "implsupport.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_data_list(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -29,7 +20,7 @@ def test_data_list(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_data_check_passes_on_the_repository(root: Path) -> None:
-    result = run("data", "check", "--root", str(root))
+    result = implsupport("data", "check", "--root", str(root))
     assert result.returncode == 0, result.stderr
     assert "match their descriptor" in result.stdout
 
@@ -38,7 +29,7 @@ def test_data_check_fails_on_a_changed_byte(tmp_path: Path, root: Path) -> None:
     shutil.copytree(root / "data", tmp_path / "data")
     target = tmp_path / "data" / "isp_competencies.csv"
     target.write_bytes(target.read_bytes().replace(b"Brokering", b"Brokerinh"))
-    result = run("data", "check", cwd=tmp_path)
+    result = implsupport("data", "check", cwd=tmp_path, black_box=True)
     assert result.returncode == 2
     assert "data/isp_competencies.csv: checksum mismatch" in result.stderr
     assert "Traceback" not in result.stderr
@@ -54,7 +45,7 @@ def test_data_check_fails_on_a_changed_byte(tmp_path: Path, root: Path) -> None:
     ],
 )
 def test_usage_mistakes_are_one_line_exit_2(args: list[str], expected: str) -> None:
-    result = run(*args)
+    result = implsupport(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -62,7 +53,7 @@ def test_usage_mistakes_are_one_line_exit_2(args: list[str], expected: str) -> N
 
 
 def test_version() -> None:
-    result = run("--version")
+    result = implsupport("--version")
     assert result.returncode == 0 and result.stdout.startswith("implsupport ")
 
 

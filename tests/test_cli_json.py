@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_line import implsupport
 
 from implsupport import __version__, cli
 
@@ -41,17 +40,6 @@ def test_every_command_takes_json_and_documents_its_schema(name: str) -> None:
     assert "--json" in options, name
     text = " ".join(parser.format_help().split())
     assert "schema 1" in text and "JSON keys" in text, name
-
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "implsupport.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        timeout=300,
-    )
 
 
 CASES = {
@@ -120,7 +108,7 @@ def _integers(document: object, key: str) -> list[object]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_json_output_is_a_versioned_document_with_integer_counts(name: str) -> None:
-    result = run(*CASES[name], "--json")
+    result = implsupport(*CASES[name], "--json", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert list(document)[:3] == ["schema", "command", "implsupport_version"]
@@ -133,7 +121,7 @@ def test_json_output_is_a_versioned_document_with_integer_counts(name: str) -> N
 
 
 def test_course_keygen_json_names_the_files(tmp_path: Path) -> None:
-    result = run("course", "keygen", "--out", str(tmp_path / "keys"), "--json")
+    result = implsupport("course", "keygen", "--out", str(tmp_path / "keys"), "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["command"] == "course keygen"
@@ -141,7 +129,9 @@ def test_course_keygen_json_names_the_files(tmp_path: Path) -> None:
 
 
 def test_a_failed_json_command_prints_nothing_on_stdout(tmp_path: Path) -> None:
-    result = run("diffusion", "fit", str(tmp_path / "none.csv"), "--counts", "x", "--json")
+    result = implsupport(
+        "diffusion", "fit", tmp_path / "none.csv", "--counts", "x", "--json", black_box=True
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("implsupport: error:") and "no such file" in result.stderr
 
@@ -149,11 +139,13 @@ def test_a_failed_json_command_prints_nothing_on_stdout(tmp_path: Path) -> None:
 def test_diffusion_plot_draws_the_fit_over_the_data(tmp_path: Path) -> None:
     target = tmp_path / "bass.svg"
     argv = [*CASES["diffusion fit"], "--plot", str(target)]
-    first = run(*argv)
+    first = implsupport(*argv, cwd=ROOT)
     assert first.returncode == 0, first.stderr
     svg = target.read_bytes()
     assert b"<dc:date>" not in svg and svg.rstrip().endswith(b"</svg>")
     assert b"fitted Bass" in svg and b"observed adoptions" in svg
-    assert run(*argv).returncode == 0 and target.read_bytes() == svg
-    bad = run(*CASES["diffusion fit"][:-1], "no_such_column", "--plot", str(tmp_path / "x.svg"))
+    assert implsupport(*argv, cwd=ROOT).returncode == 0 and target.read_bytes() == svg
+    bad = implsupport(
+        *CASES["diffusion fit"][:-1], "no_such_column", "--plot", tmp_path / "x.svg", cwd=ROOT
+    )
     assert bad.returncode == 2 and bad.stdout == "" and not (tmp_path / "x.svg").exists()

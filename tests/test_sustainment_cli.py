@@ -1,31 +1,20 @@
-"""`implsupport sustainment` as a black box: JSON, figures and bad input, in a subprocess."""
+"""`implsupport sustainment` as its users see it: JSON, figures and bad input."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_line import implsupport
 
 ORACLE = Path(__file__).parent / "oracle"
 R = json.loads((ORACLE / "km_survival.json").read_text())
 KM = ["sustainment", "km", str(ORACLE / "km_data.csv"), "--duration", "years", "--event", "closed"]
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "implsupport.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-
-
 def test_km_json_carries_the_schema_integers_and_r_s_values() -> None:
-    result = run(*KM, "--json", "--horizon", "8")
+    result = implsupport(*KM, "--json", "--horizon", "8")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     doc = json.loads(result.stdout)
@@ -42,7 +31,7 @@ def test_km_json_carries_the_schema_integers_and_r_s_values() -> None:
 
 
 def test_km_by_group_json_has_each_curve_and_the_log_rank_test() -> None:
-    result = run(*KM, "--group", "arm", "--json")
+    result = implsupport(*KM, "--group", "arm", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert [g["group"] for g in doc["groups"]] == ["A", "B", "C", "D"]
@@ -56,7 +45,7 @@ def test_km_by_group_json_has_each_curve_and_the_log_rank_test() -> None:
 
 
 def test_km_text_is_a_table_not_a_repr() -> None:
-    result = run(*KM, "--group", "arm", "--horizon", "5")
+    result = implsupport(*KM, "--group", "arm", "--horizon", "5")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Survival(" not in out and "GroupedSurvival(" not in out
@@ -69,8 +58,8 @@ def test_km_text_is_a_table_not_a_repr() -> None:
 
 def test_km_plot_writes_the_same_svg_twice(tmp_path: Path) -> None:
     first, second = tmp_path / "a.svg", tmp_path / "b.svg"
-    for target in (first, second):
-        result = run(*KM, "--group", "arm", "--plot", str(target))
+    for target in (first, second):  # the second time as a separate program
+        result = implsupport(*KM, "--group", "arm", "--plot", target, black_box=target == second)
         assert result.returncode == 0, result.stderr
     text = first.read_text()
     assert text.startswith("<?xml") and text.rstrip().endswith("</svg>")
@@ -80,10 +69,10 @@ def test_km_plot_writes_the_same_svg_twice(tmp_path: Path) -> None:
 
 
 def test_capacity_json_and_text() -> None:
-    result = run("sustainment", "capacity", "--therapists", "4", "--json")
+    result = implsupport("sustainment", "capacity", "--therapists", "4", "--json")
     doc = json.loads(result.stdout)
     assert doc["command"] == "sustainment capacity" and doc["per_month"] == 5.0
-    text = run("sustainment", "capacity").stdout
+    text = implsupport("sustainment", "capacity").stdout
     assert "5 families a month, 60 a year" in text and "Capacity(" not in text
 
 
@@ -115,7 +104,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 ) -> None:
     path = _services(tmp_path, body)
     figure = tmp_path / "km.svg"
-    result = run(
+    result = implsupport(
         "sustainment", "km", path, "--duration", "years", "--event", "closed", *options,
         "--plot", str(figure),
     )  # fmt: skip
@@ -135,7 +124,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 def test_a_bad_figure_name_is_refused_before_reading_anything(
     tmp_path: Path, name: str, message: str
 ) -> None:
-    result = run(*KM, "--plot", str(tmp_path / name))
+    result = implsupport(*KM, "--plot", str(tmp_path / name))
     assert result.returncode == 2 and result.stdout == ""
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
@@ -144,6 +133,6 @@ def test_a_bad_figure_name_is_refused_before_reading_anything(
 def test_a_failed_run_keeps_an_existing_figure(tmp_path: Path) -> None:
     figure = tmp_path / "km.svg"
     figure.write_text("earlier figure")
-    result = run(*KM, "--horizon", "99", "--plot", str(figure))
+    result = implsupport(*KM, "--horizon", "99", "--plot", str(figure))
     assert result.returncode == 2 and result.stdout == ""
     assert figure.read_text() == "earlier figure"
