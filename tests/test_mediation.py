@@ -144,7 +144,7 @@ def test_batched_estimates_equal_a_loop_over_resamples():
     X = np.column_stack([np.ones(n), DATA.x, DATA.w, DATA.x * DATA.w, DATA.age])
     y = DATA.m.to_numpy()
     draws = bootstrap.bootstrap_ols([y], [X], n_boot, seed).params[0]
-    rows = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    rows = bootstrap.bootstrap_rows(n, n_boot, seed)
     for b in range(n_boot):
         expected = np.linalg.lstsq(X[rows[b]], y[rows[b]], rcond=None)[0]
         assert draws[b] == pytest.approx(expected, rel=1e-8, abs=1e-10)
@@ -158,7 +158,7 @@ def test_equations_sharing_columns_equal_a_loop_over_resamples():
     X_m = np.column_stack([np.ones(n), x, w, x * w])
     X_y = np.column_stack([np.ones(n), x, m])
     draws = bootstrap.bootstrap_ols([m, y], [X_m, X_y], n_boot, seed)
-    rows = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    rows = bootstrap.bootstrap_rows(n, n_boot, seed)
     for b in range(n_boot):
         r = rows[b]
         expected_m = np.linalg.lstsq(X_m[r], m[r], rcond=None)[0]
@@ -167,15 +167,46 @@ def test_equations_sharing_columns_equal_a_loop_over_resamples():
         assert draws.params[1][b] == pytest.approx(expected_y, rel=1e-8, abs=1e-10)
 
 
-def test_counts_in_blocks_are_the_draws_of_one_call(monkeypatch):
-    # Small blocks force several blocks (and several counting steps within each).
-    monkeypatch.setattr(bootstrap, "_BLOCK", 70)
-    monkeypatch.setattr(bootstrap, "_COUNT_BLOCK", 20)
-    n, n_boot = 7, 23
-    rows = np.random.default_rng(3).integers(0, n, size=(n_boot, n))
+def test_resamples_follow_the_documented_scheme(monkeypatch):
+    # Small blocks force several: 7 rows, 20 cells a block = 2 resamples a block, 12 blocks.
+    monkeypatch.setattr(bootstrap, "_BLOCK", 20)
+    n, n_boot, seed = 7, 23, 3
+    assert bootstrap.resamples_per_block(n) == 2
+    children = np.random.SeedSequence(seed).spawn(12)
+    sizes = [2] * 11 + [1]
+    rows = np.vstack(
+        [
+            np.random.default_rng(child).integers(0, n, size=(size, n), dtype=np.uint16)
+            for child, size in zip(children, sizes, strict=True)
+        ]
+    )
+    assert np.array_equal(bootstrap.bootstrap_rows(n, n_boot, seed), rows)
     expected = np.array([np.bincount(r, minlength=n) for r in rows], dtype=float)
-    got = np.vstack([c.copy() for _, c in bootstrap.bootstrap_counts(n, n_boot, 3)])
+    got = np.vstack([c.copy() for _, c in bootstrap.bootstrap_counts(n, n_boot, seed)])
     assert np.array_equal(got, expected)
+    # Each row is drawn with probability 1/n: over many resamples every row is drawn about
+    # n_boot times (counts per row sum to n_boot * n / n; SD about sqrt(n_boot)).
+    many = np.vstack([c.copy() for _, c in bootstrap.bootstrap_counts(n, 7000, 1)])
+    assert np.all(many.sum(axis=1) == n)
+    assert np.all(np.abs(many.sum(axis=0) - 7000) < 5 * np.sqrt(7000))
+
+
+def test_same_numbers_with_any_number_of_threads(monkeypatch):
+    # 40 resamples a block, so 500 resamples make 13 blocks shared among the threads.
+    monkeypatch.setattr(bootstrap, "_BLOCK", 40 * len(DATA))
+    n = len(DATA)
+    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
+    X_m = np.column_stack([np.ones(n), x, w, x * w])
+    X_y = np.column_stack([np.ones(n), x, m])
+    runs = [bootstrap.bootstrap_ols([m, y], [X_m, X_y], 500, 8, threads=t) for t in (1, 2, 3)]
+    for run in runs[1:]:
+        for ours, first in zip(run.params, runs[0].params, strict=True):
+            assert np.array_equal(ours, first)
+    # The first 200 resamples of a run of 500 are a run of 200.
+    shorter = bootstrap.bootstrap_ols([m, y], [X_m, X_y], 200, 8, threads=2)
+    assert np.array_equal(shorter.params[1], runs[0].params[1][:200])
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        bootstrap.bootstrap_ols([m], [X_m], 10, 1, threads=0)
 
 
 def test_singular_and_nearly_singular_normal_equations_give_nan():

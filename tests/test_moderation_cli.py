@@ -331,7 +331,7 @@ def test_logistic_bootstrap_drops_resamples_without_a_fit():
 
     start = sm.Logit(y, X).fit(disp=0).params
     draws = bootstrap.bootstrap_logistic(y, X, 300, 2, start)
-    rows = np.random.default_rng(2).integers(0, 30, size=(300, 30))
+    rows = bootstrap.bootstrap_rows(30, 300, 2)
     separated = ~(np.isin(rows, 0).any(axis=1) | np.isin(rows, 29).any(axis=1))
     assert separated.sum() > 10
     assert np.isnan(draws.params[0][separated]).all()

@@ -8,11 +8,15 @@ products of the columns, followed by one batch of small k × k solves. Several e
 on the same resamples (mediation) share one matrix product: the products are those of the
 distinct columns of all the equations, each pair once. Columns are centred and scaled first so
 that the normal equations stay well conditioned; estimates are transformed back to the
-original scale. Blocks are small enough to stay in the processor's cache.
+original scale. Blocks are small enough to stay in the processor's cache, and each block
+draws from its own random stream (a child of ``numpy.random.SeedSequence(seed)``), so blocks
+run on several threads at once and the numbers for a seed are the same with any number of
+threads or cores (see :func:`bootstrap_rows`).
 
 Conventions (stated in every report that uses them):
 
-- resampling of whole rows (cases), B resamples from ``numpy.random.default_rng(seed)``;
+- resampling of whole rows (cases) with replacement, each row drawn with probability 1/n:
+  B resamples, in blocks seeded from ``numpy.random.SeedSequence(seed)``;
 - a resample whose design is singular (for example every drawn row has the same value of a
   0/1 predictor) is dropped and counted, not replaced;
 - the percentile interval is the ``alpha/2`` and ``1 - alpha/2`` quantiles of the resampled
@@ -24,7 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Sequence
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,16 +41,17 @@ __all__ = [
     "bootstrap_counts",
     "bootstrap_logistic",
     "bootstrap_ols",
+    "bootstrap_rows",
     "percentile_interval",
+    "resamples_per_block",
 ]
 
 #: Resamples whose scaled cross-product matrix has a condition number above this are singular.
 _SINGULAR = 1e12
-#: Rows × resamples per block of counts handed out (32 MB as floats): one matrix product per
-#: block, so that a multi-threaded BLAS is woken rarely.
-_BLOCK = 4_194_304
-#: Rows × resamples counted at a time (the draws stay in the processor's cache).
-_COUNT_BLOCK = 262_144
+#: Rows × resamples per block (about 2 MB of counts as floats, so a block stays in the
+#: processor's cache). Each block has its own random stream, so the block size is part of the
+#: random scheme: changing it changes the resamples drawn for a seed.
+_BLOCK = 262_144
 
 
 def _check_boot(n_boot: int, seed: int | None) -> None:
@@ -57,30 +65,112 @@ def _check_boot(n_boot: int, seed: int | None) -> None:
         raise ValueError(f"seed must be a non-negative integer; got {seed}")
 
 
+def resamples_per_block(n: int) -> int:
+    """How many resamples of ``n`` rows each block (and its random stream) holds."""
+    return max(1, _BLOCK // max(n, 1))
+
+
+def _blocks(n: int, n_boot: int, seed: int | None) -> list[tuple[int, int, np.random.Generator]]:
+    """(first resample, resamples, generator) of each block: block k draws from
+    ``numpy.random.default_rng(children[k])``, ``children = SeedSequence(seed).spawn(...)``."""
+    _check_boot(n_boot, seed)
+    per_block = resamples_per_block(n)
+    starts = range(0, int(n_boot), per_block)
+    children = np.random.SeedSequence(seed).spawn(len(starts))
+    return [
+        (first, min(per_block, n_boot - first), np.random.default_rng(child))
+        for first, child in zip(starts, children, strict=True)
+    ]
+
+
+def _draw(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """A block's drawn rows, (size, n): the smallest integer type that holds the row numbers
+    (16-bit draws take fewer random bits and less memory than 64-bit ones)."""
+    dtype = np.uint16 if n <= 2**16 else np.int32 if n < 2**31 else np.int64
+    return rng.integers(0, n, size=(size, n), dtype=dtype)
+
+
+def bootstrap_rows(n: int, n_boot: int, seed: int | None) -> np.ndarray:
+    """The rows drawn for each resample, (n_boot, n): row b holds resample b's row numbers.
+
+    Resamples come in blocks of :func:`resamples_per_block` (the last may be shorter); block
+    k's draws are ``rng.integers(0, n, size=(block size, n), dtype=...)`` with
+    ``rng = numpy.random.default_rng(numpy.random.SeedSequence(seed).spawn(K)[k])`` and the
+    dtype ``uint16`` when ``n <= 65536``. Every block has its own stream, so the resamples do
+    not depend on how many threads compute them, and the first B resamples of a larger run
+    are those of a run of B. For tests and for reproducing a bootstrap by hand; the
+    estimators use the counts (:func:`bootstrap_counts`), not this matrix.
+    """
+    return np.vstack([_draw(rng, n, size) for _, size, rng in _blocks(n, n_boot, seed)])
+
+
+def _counts(rng: np.random.Generator, n: int, size: int, out: np.ndarray) -> np.ndarray:
+    """Fill ``out[:size]`` with a block's counts: out[b, i] = how often resample b drew row i."""
+    counts = out[:size]
+    counts[...] = 0.0
+    draws = _draw(rng, n, size)
+    # Row b's draws count in cells b*n .. b*n + n - 1 of the flattened block.
+    cells = np.add(draws, (np.arange(size, dtype=np.intp) * n)[:, None], dtype=np.intp)
+    np.add.at(counts.reshape(-1), cells.reshape(-1), 1.0)
+    return counts
+
+
 def bootstrap_counts(n: int, n_boot: int, seed: int | None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first resample, counts) blocks: counts[b, i] is how often row i is in resample b.
 
-    The draws are those of ``rng.integers(0, n, size=(n_boot, n))`` with
-    ``rng = numpy.random.default_rng(seed)`` (drawing them block by block, as 32-bit integers,
-    gives the same numbers). The counts are floats, in a buffer that the next block reuses:
-    use each block before asking for the next.
+    The resamples are those of :func:`bootstrap_rows`. The counts are floats, in a buffer that
+    the next block reuses: use each block before asking for the next.
     """
-    _check_boot(n_boot, seed)
-    rng = np.random.default_rng(seed)
-    per_block = min(n_boot, max(1, _BLOCK // max(n, 1)))
-    per_count = min(per_block, max(1, _COUNT_BLOCK // max(n, 1)))
-    index = np.int32 if per_count * n < 2**31 else np.int64
-    offsets = (np.arange(per_count, dtype=index) * n)[:, None]
-    counts = np.empty((per_block, n))
-    for first in range(0, n_boot, per_block):
-        size = min(per_block, n_boot - first)
-        for start in range(0, size, per_count):
-            part = min(per_count, size - start)
-            draws = rng.integers(0, n, size=(part, n), dtype=index)
-            draws += offsets[:part]  # row b's draws count in cells b*n .. b*n + n - 1
-            tally = np.bincount(draws.ravel(), minlength=part * n)
-            counts[start : start + part] = tally.reshape(part, n)
-        yield first, counts[:size]
+    blocks = _blocks(n, n_boot, seed)
+    buffer = np.empty((min(resamples_per_block(n), n_boot), n))
+    for first, size, rng in blocks:
+        yield first, _counts(rng, n, size, buffer)
+
+
+def _threads(threads: int | None) -> int:
+    """The worker threads to use: ``threads``, or by default the processor cores available."""
+    if threads is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise ValueError(f"threads must be a positive integer; got {threads!r}")
+    return int(threads)
+
+
+def _map_blocks(
+    work: Callable[[int, np.ndarray], None],
+    n: int,
+    n_boot: int,
+    seed: int | None,
+    threads: int | None,
+) -> None:
+    """Call ``work(first, counts)`` for every block, on up to ``threads`` threads at once.
+
+    Each block's draws come from its own generator and each call writes only its own rows of
+    the results, so the results are the same whatever the number of threads. Drawing, the
+    matrix products and the solves release the GIL, so two cores share the work.
+    """
+    blocks = _blocks(n, n_boot, seed)
+    workers = min(_threads(threads), len(blocks))
+    per_block = min(resamples_per_block(n), n_boot)
+    local = threading.local()
+
+    def run(block: tuple[int, int, np.random.Generator]) -> None:
+        first, size, rng = block
+        if not hasattr(local, "buffer"):
+            local.buffer = np.empty((per_block, n))
+        work(first, _counts(rng, n, size, local.buffer))
+
+    with one_blas_thread():
+        if workers == 1:
+            for block in blocks:
+                run(block)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                for _ in pool.map(run, blocks):  # re-raises a worker's exception
+                    pass
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager:
@@ -183,12 +273,17 @@ def _batched_solve(ZtZ: np.ndarray, Zty: np.ndarray) -> np.ndarray:
 
 
 def bootstrap_ols(
-    y: Sequence[np.ndarray], X: Sequence[np.ndarray], n_boot: int, seed: int | None
+    y: Sequence[np.ndarray],
+    X: Sequence[np.ndarray],
+    n_boot: int,
+    seed: int | None,
+    threads: int | None = None,
 ) -> BootstrapDraws:
     """Least-squares estimates of several equations on the same resamples of rows.
 
     ``y[j]`` and ``X[j]`` (n rows; the first column of ``X[j]`` is the constant) are equation
-    j. Returns the estimates on the original scale of each ``X[j]``.
+    j. Returns the estimates on the original scale of each ``X[j]``. ``threads`` (default:
+    the processor cores available) changes only the speed, never the numbers.
     """
     Z, mean, scale, equations = _standardised_columns(y, X)
     n = len(Z)
@@ -207,12 +302,14 @@ def bootstrap_ols(
         cross = [pairs[min(a, eq.response), max(a, eq.response)] for a in r]
         where.append((np.array(gram), np.array(cross)))
     out = [np.empty((n_boot, len(eq.regressors))) for eq in equations]
-    with one_blas_thread():
-        for first, counts in bootstrap_counts(n, n_boot, seed):
-            sums = counts @ products
-            rows = slice(first, first + len(counts))
-            for j, (gram, cross) in enumerate(where):
-                out[j][rows] = _batched_solve(sums[:, gram], sums[:, cross])
+
+    def fit_block(first: int, counts: np.ndarray) -> None:
+        sums = counts @ products
+        rows = slice(first, first + len(counts))
+        for j, (gram, cross) in enumerate(where):
+            out[j][rows] = _batched_solve(sums[:, gram], sums[:, cross])
+
+    _map_blocks(fit_block, n, n_boot, seed, threads)
     for eq, params in zip(equations, out, strict=True):
         # Back from standardised columns: y = m_y + s_y * (c0 + sum c_j (x_j - m_j) / s_j).
         r = eq.regressors[1:]
@@ -228,7 +325,12 @@ _LOGISTIC_TOLERANCE = 1e-9
 
 
 def bootstrap_logistic(
-    y: np.ndarray, X: np.ndarray, n_boot: int, seed: int | None, start: np.ndarray
+    y: np.ndarray,
+    X: np.ndarray,
+    n_boot: int,
+    seed: int | None,
+    start: np.ndarray,
+    threads: int | None = None,
 ) -> BootstrapDraws:
     """Maximum-likelihood logistic regression of 0/1 ``y`` on ``X`` in every resample of rows.
 
@@ -237,7 +339,8 @@ def bootstrap_logistic(
     with the per-row products of the columns, as in :func:`bootstrap_ols`. A resample whose
     fit does not converge in :data:`_LOGISTIC_MAX_STEPS` steps (for example when a predictor
     separates the drawn 0s from the 1s, so that the estimates run off to infinity) or whose
-    Hessian is singular gets NaN: it is dropped and counted, not replaced.
+    Hessian is singular gets NaN: it is dropped and counted, not replaced. ``threads`` as in
+    :func:`bootstrap_ols`.
     """
     from scipy.special import expit
 
@@ -251,19 +354,21 @@ def bootstrap_logistic(
     n, k = Z.shape
     products = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k)
     out = np.empty((n_boot, k))
-    with one_blas_thread():
-        for first, counts in bootstrap_counts(n, n_boot, seed):
-            beta = np.tile(start_z, (len(counts), 1))
-            for _ in range(_LOGISTIC_MAX_STEPS):
-                p = expit(beta @ Z.T)
-                hessian = ((counts * p * (1 - p)) @ products).reshape(-1, k, k)
-                step = _batched_solve(hessian, (counts * (y - p)) @ Z)
-                beta += step
-                largest = np.max(np.abs(step), axis=1)
-                if not np.any(largest >= _LOGISTIC_TOLERANCE):  # NaN (singular) stops too
-                    break
-            beta[~(largest < _LOGISTIC_TOLERANCE)] = np.nan
-            out[first : first + len(counts)] = beta
+
+    def fit_block(first: int, counts: np.ndarray) -> None:
+        beta = np.tile(start_z, (len(counts), 1))
+        for _ in range(_LOGISTIC_MAX_STEPS):
+            p = expit(beta @ Z.T)
+            hessian = ((counts * p * (1 - p)) @ products).reshape(-1, k, k)
+            step = _batched_solve(hessian, (counts * (y - p)) @ Z)
+            beta += step
+            largest = np.max(np.abs(step), axis=1)
+            if not np.any(largest >= _LOGISTIC_TOLERANCE):  # NaN (singular) stops too
+                break
+        beta[~(largest < _LOGISTIC_TOLERANCE)] = np.nan
+        out[first : first + len(counts)] = beta
+
+    _map_blocks(fit_block, n, n_boot, seed, threads)
     slopes = out[:, 1:] / scale[1:]
     out[:, 0] -= slopes @ mean[1:]
     out[:, 1:] = slopes
