@@ -579,3 +579,35 @@ def test_simulated_reliability_is_as_documented():
     true_var = sites["relationship_true"].var()
     observed_var = sites["relationship_quality"].var()
     assert true_var / observed_var == pytest.approx(0.8, abs=0.01)
+
+
+def test_r2_without_a_column_equals_refitting_without_it():
+    # The identity behind the R² change test: leaving out column j raises the residual sum
+    # of squares by b_j² / [(X'X)^-1]_jj. Checked against fitting the smaller model.
+    from implsupport.moderation.least_squares import ols_fit, qr_factor
+
+    rng = np.random.default_rng(12)
+    n = 200
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 4))])
+    X[:, 3] = X[:, 1] * X[:, 2]
+    y = X @ [1.0, 0.5, -0.3, 0.2, 0.0] + rng.normal(size=n)
+    fit = ols_fit(y, X)
+    for j in range(1, X.shape[1]):
+        smaller = np.linalg.lstsq(np.delete(X, j, axis=1), y, rcond=None)
+        ssr = float(smaller[1][0])
+        expected = 1 - ssr / float(((y - y.mean()) ** 2).sum())
+        assert fit.r2_without(j) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+    # One QR of [X, y] gives the same estimates as least squares, and sees a lost rank.
+    assert fit.params == pytest.approx(np.linalg.lstsq(X, y, rcond=None)[0], rel=1e-12)
+    assert qr_factor(y, X).full_rank
+    assert not qr_factor(y, np.column_stack([X, X[:, 1] - X[:, 2]])).full_rank
+
+
+def test_a_covariate_that_repeats_a_term_is_refused():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"x": rng.normal(size=50), "w": rng.normal(size=50)})
+    frame["y"] = frame.x + rng.normal(size=50)
+    frame["c"] = 2 * frame.x - frame.w  # an exact combination of the predictor and moderator
+    for fit in (mod.fit_moderation, mod.fit_logistic_moderation):
+        with pytest.raises(ValueError, match="design matrix is rank deficient"):
+            fit(frame.assign(y=(frame.y > 0).astype(float)), "y", "x", "w", covariates=["c"])

@@ -67,7 +67,10 @@ def _design(
     center: str,
     missing: str,
     group: str | None = None,
+    check_rank: bool = True,
 ) -> _Design:
+    """The complete rows, checked, and the design matrix. ``check_rank=False`` leaves the
+    rank check (:func:`rank_deficient`) to a caller that factorises the matrix anyway."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
     if isinstance(covariates, str):
@@ -139,11 +142,8 @@ def _design(
     X = pd.DataFrame({INTERCEPT: np.ones(n), predictor: x, moderator: w, interaction: x * w})
     for name in covariates:
         X[name] = data[name]
-    if not full_rank(X.to_numpy()):
-        raise ValueError(
-            "the design matrix is rank deficient: some columns are exact linear combinations "
-            f"of others among {list(X.columns)}"
-        )
+    if check_rank and not full_rank(X.to_numpy()):
+        raise rank_deficient(list(X.columns))
     return _Design(
         data[outcome],
         X,
@@ -214,6 +214,14 @@ def two_values(values: np.ndarray) -> np.ndarray | None:
     if not np.all(others == second):
         return None
     return np.array(sorted((float(first), float(second))))
+
+
+def rank_deficient(columns: list[str]) -> ValueError:
+    """The error for a moderation design whose columns are linearly dependent."""
+    return ValueError(
+        "the design matrix is rank deficient: some columns are exact linear combinations "
+        f"of others among {columns}"
+    )
 
 
 def full_rank(X: np.ndarray) -> bool:

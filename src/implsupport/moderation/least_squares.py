@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LEVERAGE_ONE", "OLSFit", "ols_fit"]
+__all__ = ["LEVERAGE_ONE", "OLSFit", "QRFactor", "ols_fit", "qr_factor"]
 
 #: A leverage above this is treated as 1 (the threshold at which R's sandwich warns).
 LEVERAGE_ONE = 1 - math.sqrt(np.finfo(float).eps)
@@ -40,6 +40,35 @@ class OLSFit:
     r2: float
     se_type: str
     se_note: str | None = None
+    bread: np.ndarray | None = None  # (X'X)^-1
+    tss: float = math.nan  # total sum of squares about the mean of y
+
+    def r2_without(self, column: int) -> float:
+        """R² of the same regression without one column of X, without fitting it again:
+        leaving out column j raises the residual sum of squares by b_j² / [(X'X)^-1]_jj."""
+        increase = self.params[column] ** 2 / self.bread[column, column]
+        return 1 - (self.ssr + increase) / self.tss
+
+
+@dataclass(frozen=True, eq=False)
+class QRFactor:
+    """The R of a QR factorisation of X, with Q'y: enough for the estimates (Q is not formed,
+    which halves the work on many rows)."""
+
+    R: np.ndarray
+    qty: np.ndarray
+
+    @property
+    def full_rank(self) -> bool:
+        """Whether the columns of X are linearly independent (the rank of R)."""
+        return bool(np.linalg.matrix_rank(self.R) == self.R.shape[1])
+
+
+def qr_factor(y: np.ndarray, X: np.ndarray) -> QRFactor:
+    """R and Q'y from one QR of ``[X, y]`` in mode "r": its last column holds Q'y."""
+    k = X.shape[1]
+    R_aug = np.linalg.qr(np.column_stack([X, y]), mode="r")
+    return QRFactor(R_aug[:k, :k], R_aug[:k, k])
 
 
 def ols_fit(
@@ -47,22 +76,28 @@ def ols_fit(
     X: np.ndarray,
     se: str = "classical",
     row_numbers: Sequence[int] | np.ndarray | None = None,
+    factor: QRFactor | None = None,
 ) -> OLSFit:
     """Least squares of ``y`` on the columns of ``X`` (which holds its own constant column).
 
     ``row_numbers`` (1-based data rows, one per row of ``X``) name the rows in
-    :attr:`OLSFit.se_note`; without them rows are counted from 1 within ``X``.
+    :attr:`OLSFit.se_note`; without them rows are counted from 1 within ``X``. ``factor``:
+    :func:`qr_factor` of the same ``y`` and ``X``, when the caller has it already (for
+    example to check the rank first).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, k = X.shape
-    Q, R = np.linalg.qr(X)
-    params = np.linalg.solve(R, Q.T @ y)
+    if factor is None:
+        factor = qr_factor(y, X)
+    R = factor.R
+    params = np.linalg.solve(R, factor.qty)
     resid = y - X @ params
     ssr = float(resid @ resid)
     df_resid = n - k
     centred = y - y.mean()
-    r2 = 1 - ssr / float(centred @ centred)
+    tss = float(centred @ centred)
+    r2 = 1 - ssr / tss
     R_inv = np.linalg.solve(R, np.eye(k))
     bread = R_inv @ R_inv.T  # (X'X)^-1
     note = None
@@ -72,6 +107,7 @@ def ols_fit(
         if se in ("hc0", "hc1"):
             omega = resid**2
         else:
+            Q = X @ R_inv  # Q of the QR, for the leverages (hat values)
             leverage = np.einsum("ij,ij->i", Q, Q)
             high = np.flatnonzero(leverage > LEVERAGE_ONE)
             if high.size:
@@ -88,14 +124,14 @@ def ols_fit(
                     "exist."
                 )
                 cov = np.full((k, k), np.nan)
-                return OLSFit(params, cov, resid, df_resid, ssr, r2, se, note)
+                return OLSFit(params, cov, resid, df_resid, ssr, r2, se, note, bread, tss)
             omega = resid**2 / (1 - leverage) if se == "hc2" else resid**2 / (1 - leverage) ** 2
         meat = (X * omega[:, None]).T @ X
         cov = bread @ meat @ bread
         if se == "hc1":
             cov *= n / df_resid
     cov = (cov + cov.T) / 2
-    return OLSFit(params, cov, resid, df_resid, ssr, r2, se, note)
+    return OLSFit(params, cov, resid, df_resid, ssr, r2, se, note, bread, tss)
 
 
 def wald_f(params: np.ndarray, cov: np.ndarray, rows: Sequence[int]) -> float:

@@ -17,10 +17,11 @@ from ._common import (
     _design,
     _fmt,
     _shared_fields,
+    rank_deficient,
 )
 from ._distributions import f_sf
 from .bootstrap import bootstrap_ols
-from .least_squares import ols_fit, wald_f
+from .least_squares import ols_fit, qr_factor, wald_f
 from .probing import _probe_rows, _Probing
 
 
@@ -223,24 +224,29 @@ def fit_moderation(
     """
     alpha = _check_alpha(alpha)
     se = _check_choice("se", se, SE_TYPES)
-    design = _design(frame, outcome, predictor, moderator, covariates, center, missing)
+    design = _design(
+        frame, outcome, predictor, moderator, covariates, center, missing, check_rank=False
+    )
     X = design.X
-    fit = ols_fit(design.y, X.to_numpy(), se, design.row_numbers)
+    X_values = X.to_numpy()
+    factor = qr_factor(design.y, X_values)  # one factorisation: the rank check and the fit
+    if not factor.full_rank:
+        raise rank_deficient(list(X.columns))
+    fit = ols_fit(design.y, X_values, se, design.row_numbers, factor)
     params = pd.Series(fit.params, index=X.columns)
     cov = pd.DataFrame(fit.cov, index=X.columns, columns=X.columns)
     df_resid = fit.df_resid
     slopes = list(range(1, X.shape[1]))
     model_f = wald_f(fit.params, fit.cov, slopes)
     interaction = f"{predictor}:{moderator}"
-    reduced = ols_fit(design.y, X.drop(columns=[interaction]).to_numpy())
-    r2_change = float(fit.r2 - reduced.r2)
+    r2_change = float(fit.r2 - fit.r2_without(X.columns.get_loc(interaction)))
     if se == "classical":
         f_change = r2_change / ((1 - fit.r2) / df_resid)
     else:
         f_change = wald_f(fit.params, fit.cov, [X.columns.get_loc(interaction)])
     boot_params = None
     if n_boot:
-        boot_params = bootstrap_ols([design.y], [X.to_numpy()], n_boot, seed).params[0]
+        boot_params = bootstrap_ols([design.y], [X_values], n_boot, seed).params[0]
     x_original = X[predictor].to_numpy() + design.centering[predictor]
     return ModerationResult(
         **_shared_fields(outcome, predictor, moderator, covariates, center, design, alpha),
