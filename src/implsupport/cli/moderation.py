@@ -73,7 +73,8 @@ def _moderation(args: argparse.Namespace) -> int:
             n_boot=args.boot or 0,
             seed=args.seed,
         )
-        return _print(args, result, result.to_dict(), None if args.json else result.report(), notes)
+        payload = result.to_dict() if args.json else None
+        return _print(args, result, payload, None if args.json else result.report(), notes)
     logistic = args.logistic or _is_binary(frame, args.outcome)
     if logistic and not args.logistic:
         notes.append(
@@ -109,12 +110,13 @@ def _moderation(args: argparse.Namespace) -> int:
             seed=args.seed,
             **common,
         )
-    payload = result.to_dict(at=probe, fdr=args.fdr)
+    # Only the one that is printed is computed (each probes the model again).
+    payload = result.to_dict(at=probe, fdr=args.fdr) if args.json else None
     text = None if args.json else result.report(at=probe, fdr=args.fdr)
     return _print(args, result, payload, text, notes, at=probe)
 
 
-def _print(args, result, payload: dict, text: str | None, notes: list[str], **plot) -> int:
+def _print(args, result, payload: dict | None, text: str | None, notes: list[str], **plot) -> int:
     """Write the figure, then the notes, then the report or JSON: everything is computed
     before anything is printed, so a failure prints nothing."""
     figure = None
