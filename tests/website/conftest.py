@@ -16,6 +16,8 @@ import pytest
 
 from implsupport import website
 
+from .surveys import Survey, take_survey, watch
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("IMPLSUPPORT_SITE", ROOT / "_build" / "check" / "_build" / "html"))
 REPORTS = SITE.parents[1]  # _build/check: page weights and screenshots are written here
@@ -69,10 +71,6 @@ class PageVisit:
     external_requests: list[str] = field(default_factory=list)
     transferred: list[tuple[str, int]] = field(default_factory=list)
 
-    def bytes_transferred(self) -> int:
-        """Bytes the browser received for the page so far (bodies and headers)."""
-        return sum(size for _, size in self.transferred)
-
 
 @pytest.fixture
 def visit(browser, base_url: str) -> Iterator:
@@ -84,35 +82,24 @@ def visit(browser, base_url: str) -> Iterator:
         contexts.append(context)
         page = context.new_page()
         result = PageVisit(page)
-        page.on("console", lambda m: m.type == "error" and result.console_errors.append(m.text))
-        page.on("pageerror", lambda e: result.console_errors.append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: r.url.startswith(base_url) and result.failed_requests.append(r.url),
-        )
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and result.failed_requests.append(f"{r.status} {r.url}"),
-        )
-
-        def route(r) -> None:
-            if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
-                r.continue_()
-            else:  # anything from another host is refused and reported by the tests
-                result.external_requests.append(r.request.url)
-                r.abort()
-
-        def finished(request) -> None:
-            sizes = request.sizes()
-            result.transferred.append(
-                (request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"])
-            )
-
-        page.on("requestfinished", finished)
-        page.route("**/*", route)
+        watch(page, base_url, result)
         page.goto(base_url + path, wait_until="networkidle")
         return result
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def surveyed(browser, base_url: str):
+    """The survey of a first visit to a page at a width, taken once per test worker."""
+    taken: dict[tuple[str, int], Survey] = {}
+
+    def survey(path: str, width: int = 1280) -> Survey:
+        if (path, width) not in taken:
+            height = 844 if width < 800 else 900
+            taken[path, width] = take_survey(browser, base_url, path, width, height)
+        return taken[path, width]
+
+    return survey

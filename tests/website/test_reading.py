@@ -6,12 +6,14 @@ widths readers use: 390 px (a phone), 800 px (a tablet) and 1280 px (a laptop).
 
 from __future__ import annotations
 
+import fcntl
 import re
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPORTS, ROOT, SITE, chapter_notebooks, toc_pages
+from .surveys import by_page
 
 PAGES = toc_pages()
 CHAPTERS = chapter_notebooks()
@@ -23,14 +25,6 @@ TOP_LEVEL_PAGES = 12
 MAX_FIRST_VISIT_BYTES = 1_500_000
 #: TeX that a renderer should have turned into mathematics.
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
-
-# The text a reader sees in the article, without code (where TeX may be written on purpose)
-# and without the MathML copy that KaTeX keeps for screen readers.
-ARTICLE_TEXT = """() => {
-  const article = document.querySelector('article').cloneNode(true);
-  article.querySelectorAll('pre, code, .katex-mathml').forEach(e => e.remove());
-  return article.innerText;
-}"""
 
 
 def _visible_toggle(page, kind: str):
@@ -138,18 +132,17 @@ def test_the_book_has_formulas() -> None:
     assert len(MATHS_PAGES) >= 4, MATHS_PAGES
 
 
-@pytest.mark.parametrize("page_path", MATHS_PAGES)
-def test_formulas_are_typeset_offline(visit, page_path: str) -> None:
-    result = visit(page_path)
-    page = result.page
-    text = page.evaluate(ARTICLE_TEXT)
+@pytest.mark.parametrize("page_path", by_page(MATHS_PAGES))
+def test_formulas_are_typeset_offline(surveyed, page_path: str) -> None:
+    survey = surveyed(page_path)
+    text = survey.article_text
     raw = [text[max(0, m.start() - 30) : m.end() + 30] for m in RAW_TEX.finditer(text)]
     assert raw == [], f"{page_path}: TeX left as source: {raw[:5]}"
-    assert page.locator("article .katex").count() > 0, f"{page_path}: no typeset formula"
-    assert page.locator("article .katex-error").count() == 0
+    assert survey.counts["formulas"] > 0, f"{page_path}: no typeset formula"
+    assert survey.counts["formula_errors"] == 0
     # The formulas' fonts come from the site itself and have loaded.
-    assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
-    assert result.external_requests == []
+    assert survey.counts["maths_font"]
+    assert survey.external_requests == []
 
 
 def _figure_pages() -> list[str]:
@@ -160,29 +153,18 @@ def _figure_pages() -> list[str]:
 FIGURE_PAGES = _figure_pages()
 SVG_FONT_SIZE = re.compile(r"font(?:-size)?:[^;\"]*?([\d.]+)px")
 SVG_WIDTH = re.compile(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"')
-FIGURES = """() => Array.from(document.querySelectorAll('article figure img')).map(img => {
-  const box = img.getBoundingClientRect();
-  const link = img.closest('a');
-  return {src: img.getAttribute('src'), url: img.src, width: box.width,
-          natural: img.naturalWidth, link: link ? link.href : null};
-})"""
-# The page's small print: the smallest text the page itself sets (code, tables, notes).
-SMALL_PRINT = """() => Math.min(...Array.from(document.querySelectorAll(
-  'article p, article li, article td, article th, article pre, article figcaption, article small'
-)).filter(e => e.innerText.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)))"""
 
 
 def test_the_book_has_figures() -> None:
     assert len(FIGURE_PAGES) >= 6, FIGURE_PAGES
 
 
-@pytest.mark.parametrize("page_path", FIGURE_PAGES)
+@pytest.mark.parametrize("page_path", by_page(FIGURE_PAGES))
 def test_figures_are_sharp_and_their_text_no_smaller_than_the_small_print(
-    visit, page_path: str
+    surveyed, page_path: str
 ) -> None:
-    page = visit(page_path, width=1280).page
-    small_print = page.evaluate(SMALL_PRINT)
-    figures = page.evaluate(FIGURES)
+    survey = surveyed(page_path, width=1280)
+    small_print, figures = survey.small_print, survey.figures
     assert figures, f"{page_path}: no figures"
     for figure in figures:
         name = figure["src"].rsplit("/", 1)[-1]
@@ -205,54 +187,53 @@ def test_figures_are_sharp_and_their_text_no_smaller_than_the_small_print(
         assert figure["link"] == figure["url"], f"{page_path}: {name} does not open full size"
 
 
-@pytest.mark.parametrize("page_path", FIGURE_PAGES)
-def test_figures_fit_a_phone_and_open_full_size(visit, page_path: str) -> None:
-    page = visit(page_path, width=390, height=844).page
-    for figure in page.evaluate(FIGURES):
+@pytest.mark.parametrize("page_path", by_page(FIGURE_PAGES))
+def test_figures_fit_a_phone_and_open_full_size(surveyed, page_path: str) -> None:
+    figures = surveyed(page_path, width=390).figures
+    assert figures, f"{page_path}: no figures at 390 px"
+    for figure in figures:
         assert 0 < figure["width"] <= 390, f"{page_path}: {figure['src']} is wider than the phone"
         assert figure["link"] == figure["url"], f"{page_path}: {figure['src']} cannot be enlarged"
 
 
-def test_first_visit_transfers_at_most_one_and_a_half_megabytes(visit) -> None:
-    rows = []
-    for page_path in PAGES:
-        result = visit(page_path)
-        page = result.page
-        # Everything a reader scrolling to the end would load, lazy images included.
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_load_state("networkidle")
-        images = page.locator("article img").count()
-        rows.append((page_path, result.bytes_transferred(), len(result.transferred), images))
-    report = "\n".join(
-        f"{size / 1024:9.1f} KiB  {requests:3d} requests  {images:3d} figures  {path}"
-        for path, size, requests, images in rows
+@pytest.mark.parametrize("page_path", by_page(PAGES))
+def test_first_visit_transfers_at_most_one_and_a_half_megabytes(surveyed, page_path: str) -> None:
+    survey = surveyed(page_path)
+    size = survey.bytes_transferred()
+    line = (
+        f"{size / 1024:9.1f} KiB  {len(survey.transferred):3d} requests  "
+        f"{survey.counts['images']:3d} figures  {page_path}"
     )
-    (REPORTS / "page_weight.txt").write_text(
-        "Bytes transferred on a first visit (empty cache), measured in Chromium\n" + report + "\n"
-    )
-    print("\nFirst-visit transfer per page:\n" + report)
-    heavy = [
-        f"{path} ({size / 1e6:.2f} MB)" for path, size, _, _ in rows if size > MAX_FIRST_VISIT_BYTES
-    ]
-    assert not heavy, f"pages over 1.5 MB on a first visit: {heavy}"
+    record_page_weight(page_path, line)
+    assert size <= MAX_FIRST_VISIT_BYTES, f"{page_path}: {size / 1e6:.2f} MB on a first visit"
 
 
-# Code and printed output (``pre``) that need a sideways scroll bar in the text column.
-SCROLLING_SIDEWAYS = """() => Array.from(document.querySelectorAll('article pre'))
-  .filter(e => e.scrollWidth > e.clientWidth + 1)
-  .map(e => `${e.scrollWidth - e.clientWidth} px: ${e.textContent.trim().slice(0, 50)}`)"""
+def record_page_weight(page_path: str, line: str) -> None:
+    """Put the page's line in the page-weight report (the test workers share the file)."""
+    report = REPORTS / "page_weight.txt"
+    with open(REPORTS / "page_weight.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = report.read_text().splitlines()[1:] if report.is_file() else []
+        lines = {entry.split()[-1]: entry for entry in old if entry.split()[-1] in PAGES}
+        lines[page_path] = line
+        report.write_text(
+            "Bytes transferred on a first visit (empty cache), measured in Chromium\n"
+            + "".join(lines[p] + "\n" for p in PAGES if p in lines)
+        )
 
 
-@pytest.mark.parametrize("width", (390, 1280))
+@pytest.mark.parametrize(
+    ("width", "chapter"),
+    [
+        pytest.param(w, c, id=f"{w}-{c}", marks=pytest.mark.xdist_group(f"page {c}.html"))
+        for w in (390, 1280)
+        for c in CHAPTERS
+    ],
+)
 def test_code_and_printed_output_wrap_instead_of_scrolling_sideways(
-    visit, base_url: str, width: int
+    surveyed, width: int, chapter: str
 ) -> None:
-    page = visit(CHAPTERS[0] + ".html", width=width).page
-    wide = {}
-    for chapter in CHAPTERS:  # one page, led from chapter to chapter
-        page.goto(f"{base_url}{chapter}.html")
-        found = page.evaluate(SCROLLING_SIDEWAYS)
-        if found:
-            wide[chapter] = found[:3]
-    assert page.locator("article pre").count() > 0
-    assert wide == {}, f"{width} px: code or output scrolling sideways: {wide}"
+    survey = surveyed(f"{chapter}.html", width=width)
+    assert survey.counts["pre"] > 0, f"{chapter}: no code or printed output found"
+    wide = survey.scrolling_sideways
+    assert wide == [], f"{width} px: code or output scrolling sideways in {chapter}: {wide[:3]}"

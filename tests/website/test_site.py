@@ -13,6 +13,7 @@ import pytest
 from implsupport import website
 
 from .conftest import REPORTS, ROOT, chapter_notebooks, toc_pages
+from .surveys import by_page
 
 PAGES = toc_pages()
 NOTEBOOKS = chapter_notebooks()
@@ -53,9 +54,9 @@ def parse(path: Path) -> _Elements:
     return parser
 
 
-@pytest.mark.parametrize("page_path", PAGES)
-def test_page_loads_without_console_errors_or_failed_requests(visit, page_path: str) -> None:
-    result = visit(page_path)
+@pytest.mark.parametrize("page_path", by_page(PAGES))
+def test_page_loads_without_console_errors_or_failed_requests(surveyed, page_path: str) -> None:
+    result = surveyed(page_path)
     assert result.console_errors == [], f"{page_path}: console errors {result.console_errors}"
     assert result.failed_requests == [], f"{page_path}: failed requests {result.failed_requests}"
     # The site must work offline: nothing it needs may come from another host.
@@ -169,17 +170,9 @@ def test_print_styles_show_or_hide_solutions(visit) -> None:
     assert page.locator("div.exercise").first.is_visible()
 
 
-@pytest.mark.parametrize("page_path", PAGES)
-def test_no_serious_accessibility_violations(visit, page_path: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    page = visit(page_path).page
-    results = Axe().run(page, context={"include": [["main"]]})
-    serious = [
-        f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
+@pytest.mark.parametrize("page_path", by_page(PAGES))
+def test_no_serious_accessibility_violations(surveyed, page_path: str) -> None:
+    serious = surveyed(page_path).accessibility
     assert serious == [], f"{page_path}: {serious}"
 
 

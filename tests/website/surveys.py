@@ -1,0 +1,150 @@
+"""One first visit to a page, and everything the tests measure on it.
+
+Many tests look at the same page: whether it loads cleanly, how much it transfers, what axe
+finds, whether its formulas are typeset, how its figures and code fit. Loading a page and
+running axe is what costs, so each page is visited once at each width; the tests read the
+measurements from that visit (:class:`Survey`). A page's tests run on one test worker
+(``xdist_group`` marks from :func:`by_page`), so its survey is taken once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+
+# The text a reader sees in the article, without code (where TeX may be written on purpose)
+# and without the MathML copy that KaTeX keeps for screen readers.
+ARTICLE_TEXT = """() => {
+  const article = document.querySelector('article').cloneNode(true);
+  article.querySelectorAll('pre, code, .katex-mathml').forEach(e => e.remove());
+  return article.innerText;
+}"""
+FIGURES = """() => Array.from(document.querySelectorAll('article figure img')).map(img => {
+  const box = img.getBoundingClientRect();
+  const link = img.closest('a');
+  return {src: img.getAttribute('src'), url: img.src, width: box.width,
+          natural: img.naturalWidth, link: link ? link.href : null};
+})"""
+# The page's small print: the smallest text the page itself sets (code, tables, notes).
+SMALL_PRINT = """() => Math.min(...Array.from(document.querySelectorAll(
+  'article p, article li, article td, article th, article pre, article figcaption, article small'
+)).filter(e => e.innerText.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+# Code and printed output (``pre``) that need a sideways scroll bar in the text column.
+SCROLLING_SIDEWAYS = """() => Array.from(document.querySelectorAll('article pre'))
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.scrollWidth - e.clientWidth} px: ${e.textContent.trim().slice(0, 50)}`)"""
+COUNTS = """() => ({
+  pre: document.querySelectorAll('article pre').length,
+  formulas: document.querySelectorAll('article .katex').length,
+  formula_errors: document.querySelectorAll('article .katex-error').length,
+  images: document.querySelectorAll('article img').length,
+  maths_font: document.fonts.check('16px KaTeX_Main'),
+})"""
+
+
+RECORDED = ("console_errors", "failed_requests", "external_requests", "transferred")
+
+
+@dataclass
+class Survey:
+    """What a first visit to one page at one width showed."""
+
+    path: str
+    width: int
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    transferred: list[tuple[str, int]] = field(default_factory=list)
+    counts: dict[str, int | bool] = field(default_factory=dict)
+    article_text: str = ""
+    figures: list[dict[str, object]] = field(default_factory=list)
+    small_print: float = 0.0
+    scrolling_sideways: list[str] = field(default_factory=list)
+    #: serious and critical axe findings, measured at desktop width only
+    accessibility: list[str] | None = None
+
+    def bytes_transferred(self) -> int:
+        """Bytes the browser received for the page (bodies and headers)."""
+        return sum(size for _, size in self.transferred)
+
+
+def take_survey(browser, base_url: str, path: str, width: int, height: int = 900) -> Survey:
+    """Visit ``path`` with an empty cache and every outside request refused; measure it."""
+    survey = Survey(path, width)
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        seen = SimpleNamespace(**{name: [] for name in RECORDED})
+        watch(page, base_url, seen)
+        page.goto(base_url + path, wait_until="networkidle")
+        # Everything a reader scrolling to the end would load, lazy images included.
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("window.scrollTo(0, 0)")
+        survey.counts = page.evaluate(COUNTS)
+        survey.article_text = page.evaluate(ARTICLE_TEXT)
+        survey.figures = page.evaluate(FIGURES)
+        survey.small_print = page.evaluate(SMALL_PRINT)
+        survey.scrolling_sideways = page.evaluate(SCROLLING_SIDEWAYS)
+        # What the page did; axe, run next, fetches the style sheets again to read them (not
+        # as the page does, and a 404 for one), which is not the page's doing.
+        for name in RECORDED:
+            setattr(survey, name, list(getattr(seen, name)))
+        if width >= 1280:
+            survey.accessibility = serious_accessibility_findings(page)
+    finally:
+        context.close()
+    return survey
+
+
+def watch(page, base_url: str, record) -> None:
+    """Record console errors, failed requests and transfer sizes; refuse other hosts.
+
+    ``record`` has the lists ``console_errors``, ``failed_requests``, ``external_requests``
+    and ``transferred``.
+    """
+    page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
+    page.on("pageerror", lambda e: record.console_errors.append(str(e)))
+    page.on(
+        "requestfailed",
+        lambda r: r.url.startswith(base_url) and record.failed_requests.append(r.url),
+    )
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and record.failed_requests.append(f"{r.status} {r.url}"),
+    )
+
+    def route(r) -> None:
+        if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:  # anything from another host is refused and reported by the tests
+            record.external_requests.append(r.request.url)
+            r.abort()
+
+    def finished(request) -> None:
+        sizes = request.sizes()
+        record.transferred.append(
+            (request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"])
+        )
+
+    page.on("requestfinished", finished)
+    page.route("**/*", route)
+
+
+def serious_accessibility_findings(page) -> list[str]:
+    """axe-core's serious and critical findings in the page's main content."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context={"include": [["main"]]})
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def by_page(pages: list[str]) -> list[object]:
+    """Parameters for a test per page, each marked to run on the worker that surveys it."""
+    return [pytest.param(p, id=p, marks=pytest.mark.xdist_group(f"page {p}")) for p in pages]
