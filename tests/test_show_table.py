@@ -54,3 +54,18 @@ def test_bad_input_is_named() -> None:
 def test_missing_cells_can_say_what_they_mean() -> None:
     table = show_table(frame(), digits=2, missing="—")
     assert table.frame.iloc[1].tolist() == ["—", "0.25", "—", "—"]
+
+
+def test_decimals_per_column_and_significant_digits_for_rows_of_different_scales() -> None:
+    data = pd.DataFrame({"estimate": [67980.908, 0.0065926, 0.638094], "t": [21.7364, 4.61, 15.4]})
+    by_column = show_table(data, digits={"estimate": 1, "T": 2}).frame
+    assert by_column["Estimate"].tolist() == ["67,980.9", "0.0", "0.6"]
+    assert by_column["T"].tolist() == ["21.74", "4.61", "15.40"]
+    assert show_table(data, digits={"t": 1}).frame["Estimate"].tolist()[0] == "67,980.908"
+    significant = show_table(data, significant=4).frame
+    assert significant["Estimate"].tolist() == ["67,981", "0.006593", "0.6381"]
+    assert significant["T"].tolist() == ["21.74", "4.61", "15.4"]  # no meaningless zeros
+    with pytest.raises(ValueError, match="significant"):
+        show_table(data, significant=0)
+    with pytest.raises(ValueError, match="digits"):
+        show_table(data, digits={"t": -1})

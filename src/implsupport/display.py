@@ -22,7 +22,9 @@ missing, and the same HTML on every run (nbval compares it).
 from __future__ import annotations
 
 import hashlib
+import html
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any, overload
 
@@ -33,6 +35,8 @@ __all__ = ["SIGNIFICANT_DIGITS", "Table", "glue_number", "round_sig", "show_tabl
 
 #: Significant digits kept in every stored number a reader sees (prose and tables).
 SIGNIFICANT_DIGITS = 6
+#: Decimals that show_table gives a float column it is not told about.
+DEFAULT_DECIMALS = 3
 
 
 def _round_scalar(value: float, digits: int) -> float:
@@ -137,7 +141,8 @@ def _header(name: Any) -> str:
 def show_table(
     frame: pd.DataFrame | pd.Series,
     *,
-    digits: int = 3,
+    digits: int | Mapping[str, int] = 3,
+    significant: int | None = None,
     index: bool | None = None,
     headers: dict[str, str] | None = None,
     caption: str | None = None,
@@ -145,40 +150,82 @@ def show_table(
 ) -> Table:
     """``frame`` formatted for a reader: rounded, with plain headers and no meaningless index.
 
-    ``digits`` is the number of decimals shown for floats. The index is kept when it carries
-    meaning (it has a name, or is not 0, 1, 2...), unless ``index`` says otherwise. ``headers``
-    renames columns; other headers lose their underscores and start with a capital letter.
-    Missing values show as ``missing`` (an empty cell unless told, for example "—").
+    ``digits`` is the number of decimals shown for floats, or a mapping from column names (as
+    in ``frame`` or as renamed by ``headers``) to decimals, the others keeping 3. With
+    ``significant``, floats are shown instead to that many significant digits, without zeros
+    after the last one and never cutting the whole part (67,981, 21.74, 0.006594), for tables
+    whose rows differ in scale. The index is kept when it carries meaning (it has a name, or is
+    not 0, 1, 2...), unless ``index`` says otherwise (rows picked from a bigger table keep their
+    row numbers: say ``index=False``). ``headers`` renames columns; other headers lose their
+    underscores and start with a capital letter.
+    Missing values show as ``missing`` (an empty cell unless told, for example "—"). A cell
+    whose value has an ``__html__`` method (a :class:`implsupport.references.Citation`) shows
+    that HTML on the page and its ``str`` as text.
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"show_table needs a DataFrame or Series, got {type(frame).__name__}")
-    if isinstance(digits, bool) or not isinstance(digits, Integral) or digits < 0:
-        raise ValueError(f"digits must be a whole number of at least 0, got {digits!r}")
+    decimals = dict(digits) if isinstance(digits, Mapping) else {}
+    default = DEFAULT_DECIMALS if isinstance(digits, Mapping) else digits
+    for value in (default, *decimals.values()):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+            raise ValueError(f"digits must be whole numbers of at least 0, got {value!r}")
+    if significant is not None and (
+        isinstance(significant, bool) or not isinstance(significant, Integral) or significant < 1
+    ):
+        raise ValueError(f"significant must be a whole number of at least 1, got {significant!r}")
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     keep_index = (not default_index) if index is None else index
     table = frame.reset_index() if keep_index else frame.reset_index(drop=True)
     renames = headers or {}
-    table.columns = [renames.get(str(c), _header(c)) for c in table.columns]
+    names = [str(c) for c in table.columns]
+    table.columns = [renames.get(name, _header(name)) for name in names]
+    places = {
+        header: decimals.get(name, decimals.get(header, default))
+        for name, header in zip(names, table.columns, strict=True)
+    }
     shown = pd.DataFrame(index=table.index)
+    marked = {}  # columns whose cells carry their own HTML (for example a linked citation)
     for column in table.columns:
         values = table[column]
         if pd.api.types.is_float_dtype(values.dtype):
-            shown[column] = values.map(lambda v: missing if pd.isna(v) else f"{v:,.{digits}f}")
+            places_here = places[column]
+            shown[column] = values.map(
+                lambda v, d=places_here: (
+                    missing
+                    if pd.isna(v)
+                    else (_significant(v, significant) if significant else f"{v:,.{d}f}")
+                )
+            )
         elif pd.api.types.is_bool_dtype(values.dtype):
             shown[column] = values.map({True: "yes", False: "no"}).fillna(missing)
         else:
             shown[column] = values.map(lambda v: missing if _is_missing(v) else str(v))
+            if values.map(lambda v: hasattr(v, "__html__")).any():
+                marked[column] = [
+                    v.__html__() if hasattr(v, "__html__") else html.escape(text)
+                    for v, text in zip(values, shown[column], strict=True)
+                ]
     # The table's id comes from its content, so the HTML is the same on every run.
     digest = hashlib.sha256(shown.to_csv(index=False).encode()).hexdigest()[:10]
-    styler = shown.style.hide(axis="index").set_uuid(digest)
+    styler = shown.assign(**marked).style.hide(axis="index").set_uuid(digest)
     numeric = [c for c, s in zip(shown.columns, table.dtypes, strict=True) if s.kind in "iuf"]
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     if caption:
         styler = styler.set_caption(caption)
     return Table(shown, styler.to_html())
+
+
+def _significant(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, trailing zeros dropped, whole part kept."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    whole_digits = math.floor(math.log10(abs(value))) + 1
+    places = max(digits - whole_digits, 0)
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _is_missing(value: Any) -> bool:

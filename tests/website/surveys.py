@@ -35,8 +35,20 @@ SMALL_PRINT = """() => Math.min(...Array.from(document.querySelectorAll(
 SCROLLING_SIDEWAYS = """() => Array.from(document.querySelectorAll('article pre'))
   .filter(e => e.scrollWidth > e.clientWidth + 1)
   .map(e => `${e.scrollWidth - e.clientWidth} px: ${e.textContent.trim().slice(0, 50)}`)"""
+# Tables wider than the text column, or cut off by a container that scrolls sideways.
+WIDE_TABLES = """() => Array.from(document.querySelectorAll('article table')).map(t => {
+  const text = t.closest('section') || t.closest('article');
+  const box = t.getBoundingClientRect(), column = text.getBoundingClientRect();
+  let cut = false;
+  for (let e = t; e && e !== text; e = e.parentElement)
+    cut = cut || e.scrollWidth > e.clientWidth + 1;
+  const wide = box.width > 0 && (cut || box.right > column.right + 1 || box.left < column.left - 1);
+  return wide ? `${Math.round(box.width)} px in ${Math.round(column.width)} px: `
+    + t.innerText.trim().replace(/\\s+/g, ' ').slice(0, 50) : null;
+}).filter(found => found)"""
 COUNTS = """() => ({
   pre: document.querySelectorAll('article pre').length,
+  tables: document.querySelectorAll('article table').length,
   formulas: document.querySelectorAll('article .katex').length,
   formula_errors: document.querySelectorAll('article .katex-error').length,
   images: document.querySelectorAll('article img').length,
@@ -62,6 +74,7 @@ class Survey:
     figures: list[dict[str, object]] = field(default_factory=list)
     small_print: float = 0.0
     scrolling_sideways: list[str] = field(default_factory=list)
+    wide_tables: list[str] = field(default_factory=list)
     #: serious and critical axe findings, measured at desktop width only
     accessibility: list[str] | None = None
 
@@ -88,6 +101,7 @@ def take_survey(browser, base_url: str, path: str, width: int, height: int = 900
         survey.figures = page.evaluate(FIGURES)
         survey.small_print = page.evaluate(SMALL_PRINT)
         survey.scrolling_sideways = page.evaluate(SCROLLING_SIDEWAYS)
+        survey.wide_tables = page.evaluate(WIDE_TABLES)
         # What the page did; axe, run next, fetches the style sheets again to read them (not
         # as the page does, and a 404 for one), which is not the page's doing.
         for name in RECORDED:

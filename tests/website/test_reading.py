@@ -7,10 +7,14 @@ widths readers use: 390 px (a phone), 800 px (a tablet) and 1280 px (a laptop).
 from __future__ import annotations
 
 import fcntl
+import html
+import posixpath
 import re
 from pathlib import Path
 
 import pytest
+
+from implsupport import references
 
 from .conftest import REPORTS, ROOT, SITE, chapter_notebooks, toc_pages
 from .surveys import by_page
@@ -237,3 +241,50 @@ def test_code_and_printed_output_wrap_instead_of_scrolling_sideways(
     assert survey.counts["pre"] > 0, f"{chapter}: no code or printed output found"
     wide = survey.scrolling_sideways
     assert wide == [], f"{width} px: code or output scrolling sideways in {chapter}: {wide[:3]}"
+
+
+@pytest.mark.parametrize("page_path", by_page(PAGES))
+def test_tables_fit_the_text_column_at_1280_px(surveyed, page_path: str) -> None:
+    survey = surveyed(page_path, width=1280)
+    if page_path[: -len(".html")] in CHAPTERS:
+        assert survey.counts["tables"] > 0, f"{page_path}: no table found to measure"
+    wide = survey.wide_tables
+    assert wide == [], f"{page_path}: tables wider than the text column at 1280 px: {wide}"
+
+
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
+_NOT_READ = re.compile(r"<(pre|code|script|style)\b.*?</\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_BIBLIOGRAPHY_LINK = re.compile(r'href="([^"#]*bibliography\.html)?#([^"]+)"')
+_SOURCE_IN_A_TABLE = re.compile(r'<td\b[^>]*>\s*<a href="[^"]*bibliography\.html#cite-')
+
+
+def test_sources_are_named_and_link_to_their_bibliography_entry(site: Path) -> None:
+    """No page shows a references.bib key as text; every link into the bibliography lands."""
+    bibliography = "chapters/bibliography.html"
+    target_page = (site / bibliography).read_text(encoding="utf-8")
+    entries = set(re.findall(r'<div class="citation" id="([^"]+)"', target_page))
+    anchors = set(re.findall(r'\bid="([^"]+)"', target_page))
+    keys = references.bib_keys()
+    # Entries are anchored by key (bibtex_cite_id in _config.yml), so tables can link to them.
+    assert entries and entries <= {references.anchor(k) for k in keys}, sorted(entries)[:5]
+    key_in_text = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+    shown, broken, table_links = {}, [], 0
+    for page in PAGES:
+        text = (site / page).read_text(encoding="utf-8")
+        article = _ARTICLE.search(text)
+        if article is None:
+            continue
+        read = html.unescape(_TAG.sub(" ", _NOT_READ.sub(" ", article.group(0))))
+        if found := sorted(set(key_in_text.findall(read))):
+            shown[page] = found
+        for target, fragment in _BIBLIOGRAPHY_LINK.findall(article.group(0)):
+            if not target and page != bibliography:
+                continue  # a link within the page
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), target or ""))
+            if resolved == bibliography and fragment not in anchors:
+                broken.append(f"{page}: #{fragment}")
+        table_links += len(_SOURCE_IN_A_TABLE.findall(article.group(0)))
+    assert shown == {}, f"citation keys shown as text: {shown}"
+    assert broken == [], f"links to bibliography entries that do not exist: {broken}"
+    assert table_links >= 10, f"only {table_links} sources in tables link to the bibliography"
