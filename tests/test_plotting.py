@@ -108,3 +108,15 @@ def test_stored_svg_does_not_change_with_last_bit_differences_in_the_geometry() 
     first, second = drawn(5.0), drawn(5.0 + 1e-12)
     assert 'clip-path="url(#clip' in first and 'xlink:href="#marker' in first
     assert first == second
+
+
+def test_stored_svg_keeps_the_digits_of_the_words_a_reader_sees() -> None:
+    fig, ax = plotting.figure()
+    ax.plot([0, 1], [0.0012345, 0.5], label="mostly pull (p = 0.005, q = 0.405)")
+    ax.set_yticks([0.0025, 0.0125])
+    ax.legend()
+    svg = plotting.figure_svg(fig)
+    assert "mostly pull (p = 0.005, q = 0.405)" in svg
+    assert "0.0025" in svg and "0.0125" in svg  # tick labels as matplotlib wrote them
+    markup = " ".join(re.findall(r"<[^>]*>", svg))
+    assert not re.search(r"\d\.\d{3}", markup)  # the markup's numbers are still cut short

@@ -79,6 +79,7 @@ COLUMN_INCHES = 6.0
 MIN_FONT_POINTS = 10.0
 
 _DECIMALS = re.compile(r"(\d\.\d{2})\d+")
+_TAG = re.compile(r"<[^>]*>")
 #: Geometry (path data, positions, transforms), stored to 1/10 of a point: 0.2 px on a 1280 px
 #: screen, and 0.04 mm on paper.
 _GEOMETRY = re.compile(r' (d|x|y|transform|points)="([^"]*)"')
@@ -174,11 +175,14 @@ def figure_svg(fig: Figure) -> str:
     buffer = io.StringIO()
     with mpl.rc_context(_SVG):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    # Numbers to 1/100 and geometry to 1/10 of a point: the file is less than half the size,
-    # and last-bit differences between machines no longer show in the stored text.
+    # Numbers in the markup to 1/100 and geometry to 1/10 of a point: the file is less than
+    # half the size, and last-bit differences between machines no longer show in the stored
+    # text. The words a reader sees (labels, legends, ticks) are left as they were written:
+    # "p = 0.005" stays 0.005.
     svg = _number_hashed_ids(_UNUSED.sub("", buffer.getvalue()))
     svg = _GEOMETRY.sub(_geometry_to_tenths, svg)
-    return _FONT_LIST.sub(_FONTS, _DECIMALS.sub(r"\1", svg))
+    svg = _TAG.sub(lambda tag: _DECIMALS.sub(r"\1", tag[0]), svg)
+    return _FONT_LIST.sub(_FONTS, svg)
 
 
 def glue_figure(name: str, fig: Figure) -> None:

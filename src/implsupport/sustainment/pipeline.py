@@ -210,7 +210,8 @@ class PipelineSweep:
     def plot(self):
         from ..plotting import PALETTE, figure
 
-        fig, (ax1, ax2) = figure(width=10, height=4, ncols=2)
+        # One panel above the other: side by side, the column leaves each too little room.
+        fig, (ax1, ax2) = figure(width=6, height=7, nrows=2)
         t = self.table
         for ax in (ax1, ax2):
             ax.axvspan(0, self.crossing, color=PALETTE["yellow"], alpha=0.25, lw=0)
