@@ -30,9 +30,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import implsupport
 from implsupport import cli, course, records
 
-# One test worker runs this module: its graded batch of submissions is made once.
-pytestmark = pytest.mark.xdist_group("course grading")
-
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "01_gap_and_people"
 CHAPTER_PATH = ROOT / "chapters" / f"{CHAPTER}.ipynb"

@@ -27,9 +27,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import implsupport
 from implsupport import cli, course
 
-# One test worker runs this module: its learner site and handouts are built once.
-pytestmark = pytest.mark.xdist_group("course handouts")
-
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "01_gap_and_people"
 CHAPTER_PATH = ROOT / "chapters" / f"{CHAPTER}.ipynb"

@@ -4,15 +4,13 @@ Many tests look at the same page: whether it loads cleanly, how much it transfer
 finds, whether its formulas are typeset, how its figures and code fit. Loading a page and
 running axe is what costs, so each page is visited once at each width; the tests read the
 measurements from that visit (:class:`Survey`). A page's tests run on one test worker
-(``xdist_group`` marks from :func:`by_page`), so its survey is taken once.
+(``work_unit`` in tests/conftest.py), so its survey is taken once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-
-import pytest
 
 # The text a reader sees in the article, without code (where TeX may be written on purpose)
 # and without the MathML copy that KaTeX keeps for screen readers.
@@ -157,8 +155,3 @@ def serious_accessibility_findings(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
-
-
-def by_page(pages: list[str]) -> list[object]:
-    """Parameters for a test per page, each marked to run on the worker that surveys it."""
-    return [pytest.param(p, id=p, marks=pytest.mark.xdist_group(f"page {p}")) for p in pages]

@@ -10,9 +10,6 @@ import pytest
 
 from .conftest import REPORTS, ROOT
 
-# One test worker runs this module: the book is printed once.
-pytestmark = pytest.mark.xdist_group("pdf")
-
 spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "tools" / "make_pdf.py")
 make_pdf = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_pdf)

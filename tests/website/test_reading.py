@@ -17,7 +17,6 @@ import pytest
 from implsupport import references
 
 from .conftest import REPORTS, ROOT, SITE, chapter_notebooks, toc_pages
-from .surveys import by_page
 
 PAGES = toc_pages()
 CHAPTERS = chapter_notebooks()
@@ -136,7 +135,7 @@ def test_the_book_has_formulas() -> None:
     assert len(MATHS_PAGES) >= 4, MATHS_PAGES
 
 
-@pytest.mark.parametrize("page_path", by_page(MATHS_PAGES))
+@pytest.mark.parametrize("page_path", MATHS_PAGES)
 def test_formulas_are_typeset_offline(surveyed, page_path: str) -> None:
     survey = surveyed(page_path)
     text = survey.article_text
@@ -163,7 +162,7 @@ def test_the_book_has_figures() -> None:
     assert len(FIGURE_PAGES) >= 6, FIGURE_PAGES
 
 
-@pytest.mark.parametrize("page_path", by_page(FIGURE_PAGES))
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
 def test_figures_are_sharp_and_their_text_no_smaller_than_the_small_print(
     surveyed, page_path: str
 ) -> None:
@@ -191,7 +190,7 @@ def test_figures_are_sharp_and_their_text_no_smaller_than_the_small_print(
         assert figure["link"] == figure["url"], f"{page_path}: {name} does not open full size"
 
 
-@pytest.mark.parametrize("page_path", by_page(FIGURE_PAGES))
+@pytest.mark.parametrize("page_path", FIGURE_PAGES)
 def test_figures_fit_a_phone_and_open_full_size(surveyed, page_path: str) -> None:
     figures = surveyed(page_path, width=390).figures
     assert figures, f"{page_path}: no figures at 390 px"
@@ -200,7 +199,7 @@ def test_figures_fit_a_phone_and_open_full_size(surveyed, page_path: str) -> Non
         assert figure["link"] == figure["url"], f"{page_path}: {figure['src']} cannot be enlarged"
 
 
-@pytest.mark.parametrize("page_path", by_page(PAGES))
+@pytest.mark.parametrize("page_path", PAGES)
 def test_first_visit_transfers_at_most_one_and_a_half_megabytes(surveyed, page_path: str) -> None:
     survey = surveyed(page_path)
     size = survey.bytes_transferred()
@@ -228,22 +227,18 @@ def record_page_weight(page_path: str, line: str) -> None:
 
 @pytest.mark.parametrize(
     ("width", "chapter"),
-    [
-        pytest.param(w, c, id=f"{w}-{c}", marks=pytest.mark.xdist_group(f"page {c}.html"))
-        for w in (390, 1280)
-        for c in CHAPTERS
-    ],
+    [(w, f"{c}.html") for w in (390, 1280) for c in CHAPTERS],
 )
 def test_code_and_printed_output_wrap_instead_of_scrolling_sideways(
     surveyed, width: int, chapter: str
 ) -> None:
-    survey = surveyed(f"{chapter}.html", width=width)
+    survey = surveyed(chapter, width=width)
     assert survey.counts["pre"] > 0, f"{chapter}: no code or printed output found"
     wide = survey.scrolling_sideways
     assert wide == [], f"{width} px: code or output scrolling sideways in {chapter}: {wide[:3]}"
 
 
-@pytest.mark.parametrize("page_path", by_page(PAGES))
+@pytest.mark.parametrize("page_path", PAGES)
 def test_tables_fit_the_text_column_at_1280_px(surveyed, page_path: str) -> None:
     survey = surveyed(page_path, width=1280)
     if page_path[: -len(".html")] in CHAPTERS:

@@ -13,7 +13,6 @@ import pytest
 from implsupport import website
 
 from .conftest import REPORTS, ROOT, chapter_notebooks, toc_pages
-from .surveys import by_page
 
 PAGES = toc_pages()
 NOTEBOOKS = chapter_notebooks()
@@ -54,7 +53,7 @@ def parse(path: Path) -> _Elements:
     return parser
 
 
-@pytest.mark.parametrize("page_path", by_page(PAGES))
+@pytest.mark.parametrize("page_path", PAGES)
 def test_page_loads_without_console_errors_or_failed_requests(surveyed, page_path: str) -> None:
     result = surveyed(page_path)
     assert result.console_errors == [], f"{page_path}: console errors {result.console_errors}"
@@ -170,7 +169,7 @@ def test_print_styles_show_or_hide_solutions(visit) -> None:
     assert page.locator("div.exercise").first.is_visible()
 
 
-@pytest.mark.parametrize("page_path", by_page(PAGES))
+@pytest.mark.parametrize("page_path", PAGES)
 def test_no_serious_accessibility_violations(surveyed, page_path: str) -> None:
     serious = surveyed(page_path).accessibility
     assert serious == [], f"{page_path}: {serious}"
