@@ -45,11 +45,10 @@ from ._common import (
     _check_choice,
     _clean,
     _numeric_column,
-    full_rank,
     two_values,
 )
 from .bootstrap import bootstrap_ols, percentile_interval
-from .least_squares import ols_fit
+from .least_squares import ols_fit, qr_factor
 from .probing import probe_values
 
 __all__ = ["MODELS", "MediationResult", "fit_mediation"]
@@ -332,6 +331,7 @@ def _path_rows(equation: str, names: list[str], fit: Any, alpha: float) -> list[
     with np.errstate(divide="ignore", invalid="ignore"):
         t = fit.params / se
     crit = stats.t.ppf(1 - alpha / 2, fit.df_resid)
+    p = 2 * stats.t.sf(np.abs(t), fit.df_resid)  # one call for the whole equation
     return [
         {
             "equation": equation,
@@ -339,7 +339,7 @@ def _path_rows(equation: str, names: list[str], fit: Any, alpha: float) -> list[
             "estimate": float(fit.params[j]),
             "se": float(se[j]),
             "t": float(t[j]),
-            "p": float(2 * stats.t.sf(abs(t[j]), fit.df_resid)),
+            "p": float(p[j]),
             "ci_low": float(fit.params[j] - crit * se[j]),
             "ci_high": float(fit.params[j] + crit * se[j]),
         }
@@ -412,19 +412,22 @@ def fit_mediation(
         outcome_cols += [w, m * w]
     X_m = np.column_stack(mediator_cols + cov_block)
     X_y = np.column_stack(outcome_cols + cov_block)
-    for label, X in (("mediator", X_m), ("outcome", X_y)):
+    factors = []  # one QR of [X, y] per equation serves the rank check and the fit
+    for label, X, response in (("mediator", X_m, m), ("outcome", X_y, y)):
         if n <= X.shape[1]:
             raise ValueError(
                 f"too few rows: {n} complete rows for the {label} equation's "
                 f"{X.shape[1]} parameters"
             )
-        if not full_rank(X):
+        factor = qr_factor(response, X)
+        if not factor.full_rank:
             raise ValueError(
                 f"the {label} equation's design is rank deficient: some columns "
                 "are exact linear combinations of others"
             )
-    fit_m = ols_fit(m, X_m, se, row_numbers)
-    fit_y = ols_fit(y, X_y, se, row_numbers)
+        factors.append(factor)
+    fit_m = ols_fit(m, X_m, se, row_numbers, factor=factors[0])
+    fit_y = ols_fit(y, X_y, se, row_numbers, factor=factors[1])
     rows = _path_rows(mediator, mediator_terms + covariates, fit_m, alpha)
     rows += _path_rows(outcome, outcome_terms + covariates, fit_y, alpha)
     df_resid = {mediator: fit_m.df_resid, outcome: fit_y.df_resid}
@@ -460,7 +463,8 @@ def fit_mediation(
             boot = bm[:, [1]] * (by[:, [2]] + by[:, [4]] * wv)
             index_est, index_boot = fit_m.params[1] * fit_y.params[4], bm[:, 1] * by[:, 4]
         labels = list(probes.index)
-    boot[~draws.ok] = np.nan
+    ok = draws.ok
+    boot[~ok] = np.nan
     boot_se, lo, hi = percentile_interval(boot, alpha)
     indirect = pd.DataFrame({"label": labels})
     if probes is not None:
@@ -472,7 +476,7 @@ def fit_mediation(
     index = None
     boot_draws = {"indirect": boot}
     if model != 4:
-        index_boot = np.where(draws.ok, index_boot, np.nan)
+        index_boot = np.where(ok, index_boot, np.nan)
         i_se, i_lo, i_hi = percentile_interval(index_boot, alpha)
         index = {
             "estimate": float(index_est),
@@ -494,7 +498,7 @@ def fit_mediation(
         alpha=alpha,
         n_boot=int(n_boot),
         seed=None if seed is None else int(seed),
-        n_boot_failed=draws.n_failed,
+        n_boot_failed=int((~ok).sum()),
         paths=paths,
         indirect=indirect,
         index=index,
