@@ -209,6 +209,30 @@ def test_same_numbers_with_any_number_of_threads(monkeypatch):
         bootstrap.bootstrap_ols([m], [X_m], 10, 1, threads=0)
 
 
+def test_bootstraps_running_at_once_share_no_count_buffer(monkeypatch):
+    # Count buffers are kept from one call for the next; two calls at once (from two threads
+    # of the caller, each with two workers) must still each get their own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(bootstrap, "_BLOCK", 40 * len(DATA))
+    n = len(DATA)
+    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
+    X_m = np.column_stack([np.ones(n), x, w, x * w])
+    X_y = np.column_stack([np.ones(n), x, m])
+    seeds = [3, 4, 5, 6]
+    alone = [bootstrap.bootstrap_ols([m, y], [X_m, X_y], 400, s, threads=1) for s in seeds]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(
+            pool.map(
+                lambda s: bootstrap.bootstrap_ols([m, y], [X_m, X_y], 400, s, threads=2), seeds
+            )
+        )
+    assert not np.array_equal(alone[0].params[1], alone[1].params[1])
+    for one, other in zip(alone, together, strict=True):
+        for ours, first in zip(other.params, one.params, strict=True):
+            assert np.array_equal(ours, first)
+
+
 def test_singular_and_nearly_singular_normal_equations_give_nan():
     good = np.array([[2.0, 0.5], [0.5, 1.0]])
     nearly = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-13]])

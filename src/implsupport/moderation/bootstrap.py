@@ -139,6 +139,28 @@ def _threads(threads: int | None) -> int:
     return int(threads)
 
 
+#: Count buffers kept from one bootstrap for the next of the same shape (a fresh 2 MB buffer
+#: costs the kernel hundreds of page faults each call); only buffers up to this many bytes.
+_SPARE_BYTES = 4 * 2**20
+_spare_buffers: list[np.ndarray] = []
+_spare_lock = threading.Lock()
+
+
+def _take_buffer(shape: tuple[int, int]) -> np.ndarray:
+    """A spare count buffer of this shape, or a new one."""
+    with _spare_lock:
+        for i, buffer in enumerate(_spare_buffers):
+            if buffer.shape == shape:
+                return _spare_buffers.pop(i)
+    return np.empty(shape)
+
+
+def _keep_buffers(buffers: list[np.ndarray]) -> None:
+    """Keep these buffers (small enough) for the next bootstrap, in place of older ones."""
+    with _spare_lock:
+        _spare_buffers[:] = [b for b in buffers if b.nbytes <= _SPARE_BYTES]
+
+
 def _map_blocks(
     work: Callable[[int, np.ndarray], None],
     n: int,
@@ -156,11 +178,13 @@ def _map_blocks(
     workers = min(_threads(threads), len(blocks))
     per_block = min(resamples_per_block(n), n_boot)
     local = threading.local()
+    used: list[np.ndarray] = []  # each thread's count buffer
 
     def run(block: tuple[int, int, np.random.Generator]) -> None:
         first, size, rng = block
         if not hasattr(local, "buffer"):
-            local.buffer = np.empty((per_block, n))
+            local.buffer = _take_buffer((per_block, n))
+            used.append(local.buffer)
         work(first, _counts(rng, n, size, local.buffer))
 
     with one_blas_thread():
@@ -171,6 +195,7 @@ def _map_blocks(
             with ThreadPoolExecutor(workers) as pool:
                 for _ in pool.map(run, blocks):  # re-raises a worker's exception
                     pass
+    _keep_buffers(used)
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager:
