@@ -17,6 +17,7 @@ import argparse
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +58,20 @@ FIT_TABLES_JS = """() => {
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
 
 
-def raw_tex(pdf: Path) -> list[str]:
-    """Snippets of TeX source found in the text of ``pdf`` (empty when every formula is typeset)."""
+def page_texts(pdf: Path) -> list[str]:
+    """The text of each page of ``pdf``, ligatures read as letters (NFKC: "ﬀ" is "ff")."""
     from pypdf import PdfReader
 
-    found = []
-    for number, page in enumerate(PdfReader(pdf).pages, start=1):
-        text = page.extract_text() or ""
-        found += [
-            f"page {number}: {text[max(0, m.start() - 30) : m.end() + 30]!r}"
-            for m in RAW_TEX.finditer(text)
-        ]
-    return found
+    return [unicodedata.normalize("NFKC", p.extract_text() or "") for p in PdfReader(pdf).pages]
+
+
+def raw_tex(pages: list[str]) -> list[str]:
+    """Snippets of TeX source in the pages' text (empty when every formula is typeset)."""
+    return [
+        f"page {number}: {text[max(0, m.start() - 30) : m.end() + 30]!r}"
+        for number, text in enumerate(pages, start=1)
+        for m in RAW_TEX.finditer(text)
+    ]
 
 
 def build_pdf(
@@ -143,7 +146,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=BUILD / "book.pdf")
     args = parser.parse_args()
     out = build_pdf(args.out, solutions=not args.no_solutions)
-    left = raw_tex(out)
+    left = raw_tex(page_texts(out))
     if left:
         sys.exit(f"make_pdf: error: {len(left)} formulas printed as TeX source, e.g. {left[:3]}")
     kind = "without" if args.no_solutions else "with"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,7 @@ def book_pdf(tmp_path_factory, site: Path, browser) -> Path:
 
 @pytest.fixture(scope="session")
 def pdf_text(book_pdf: Path) -> list[str]:
-    from pypdf import PdfReader
-
-    # NFKC: the typeface's ligatures (the "ff" of "Diffusion" is one glyph) read as letters.
-    pages = PdfReader(book_pdf).pages
-    return [unicodedata.normalize("NFKC", page.extract_text() or "") for page in pages]
+    return make_pdf.page_texts(book_pdf)
 
 
 def test_raw_tex_is_found_where_there_is_some(browser, tmp_path: Path) -> None:
@@ -46,11 +41,11 @@ def test_raw_tex_is_found_where_there_is_some(browser, tmp_path: Path) -> None:
     page.set_content(r"<p>The peak is at \[ t^* = \frac{\ln(q/p)}{p+q} \].</p>")
     page.pdf(path=str(target))
     page.close()
-    assert make_pdf.raw_tex(target)
+    assert make_pdf.raw_tex(make_pdf.page_texts(target))
 
 
-def test_pdf_has_no_tex_source(book_pdf: Path) -> None:
-    assert make_pdf.raw_tex(book_pdf) == []
+def test_pdf_has_no_tex_source(pdf_text: list[str]) -> None:
+    assert make_pdf.raw_tex(pdf_text) == []
 
 
 def test_pdf_is_the_whole_book_with_formulas(pdf_text: list[str]) -> None:
