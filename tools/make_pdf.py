@@ -33,6 +33,9 @@ FOLDED_CODE_CSS = """
 .cell_input pre, .cell_output pre { font-size: 8pt !important; }
 img { max-width: 100% !important; height: auto !important; }
 table { font-size: 9pt; }
+/* Numbers in neighbouring columns need room between them: in print the cells had almost no
+   padding, so "0.4615 130.15 0.0000" ran together. */
+article table th, article table td { padding: 0.2em 0.6em !important; }
 /* Each page of the book (a chapter, a guide) starts a new sheet; headings stay with their text.
    The single-page builder marks where each page begins with an empty span. */
 span[id^="document-"] + section { break-before: page; }
@@ -52,6 +55,20 @@ FIT_TABLES_JS = """() => {
     shrunk += size < 9;
   }
   return shrunk;
+}"""
+
+#: Links that a chapter's stored output writes to another page of the site (a source in a table
+#: links to its entry in bibliography.html) point, in the single-page book, to the same anchor on
+#: the one page.
+LOCAL_LINKS_JS = """() => {
+  let changed = 0;
+  for (const link of document.querySelectorAll('article a[href*=".html#"]')) {
+    const target = link.getAttribute('href');
+    if (/^[a-z]+:/.test(target)) continue;  // a link to another site
+    link.setAttribute('href', '#' + target.split('#')[1]);
+    changed += 1;
+  }
+  return changed;
 }"""
 
 #: TeX source that should have been typeset.
@@ -121,6 +138,7 @@ def open_for_print(browser: Any, url: str, solutions: bool = True) -> Any:
     )
     page.emulate_media(media="print")
     page.evaluate(FIT_TABLES_JS)
+    page.evaluate(LOCAL_LINKS_JS)
     return page
 
 

@@ -72,6 +72,13 @@ WIDER_THAN_THE_PAGE = """() => {
 }"""
 
 
+# Links within the book that lead nowhere in print (to another file, or to a missing anchor).
+LINKS_NOT_ON_THE_PAGE = """() => Array.from(document.querySelectorAll('article a[href]'))
+  .map(a => a.getAttribute('href'))
+  .filter(h => !/^[a-z]+:/.test(h) && !(h.startsWith('#') && document.getElementById(h.slice(1))))
+  .filter(h => !/[.](svg|png|jpg|csv|ipynb|json|pdf|zip)$/.test(h))"""
+
+
 def test_nothing_is_cut_off_at_the_page_edge(book_pdf: Path, browser) -> None:
     from implsupport.website import serve
 
@@ -80,5 +87,8 @@ def test_nothing_is_cut_off_at_the_page_edge(book_pdf: Path, browser) -> None:
         try:
             assert page.locator("article table").count() > 10
             assert page.evaluate(WIDER_THAN_THE_PAGE) == []
+            # Sources in tables link to their entries in the printed bibliography.
+            assert page.evaluate(LINKS_NOT_ON_THE_PAGE) == []
+            assert page.locator('article td a[href^="#cite-"]').count() >= 10
         finally:
             page.close()
