@@ -30,6 +30,7 @@ from typing import Any, overload
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 __all__ = ["SIGNIFICANT_DIGITS", "Table", "glue_number", "round_sig", "show_table", "table"]
 
@@ -209,10 +210,13 @@ def show_table(
                 ]
     # The table's id comes from its content, so the HTML is the same on every run.
     digest = hashlib.sha256(shown.to_csv(index=False).encode()).hexdigest()[:10]
-    styler = shown.assign(**marked).style.hide(axis="index").set_uuid(digest)
+    # Cells carry no ids, and numbers are right-aligned by one rule per column: the page stays
+    # light however many cells the table has.
+    styler = Styler(shown.assign(**marked), uuid=digest, cell_ids=False).hide(axis="index")
     numeric = [c for c, s in zip(shown.columns, table.dtypes, strict=True) if s.kind in "iuf"]
     if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        right = [{"selector": "td", "props": "text-align: right"}]
+        styler = styler.set_table_styles({column: right for column in numeric})
     if caption:
         styler = styler.set_caption(caption)
     return Table(shown, styler.to_html())
