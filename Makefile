@@ -38,7 +38,7 @@ test: $(READY)  ## every check: lint, data, warnings-as-errors build, unit and s
 	@$(BIN)/python tools/nbval_other_machines.py > $(CHECK)/other_machines.txt 2>&1 & others=$$!; \
 	echo "$(BIN)/python tools/check_build.py $(CHECK)"; \
 	$(BIN)/python tools/check_build.py $(CHECK) && \
-	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder tests chapters --nbval \
+	$(BIN)/pytest -n 3 --dist loadscope --no-loadscope-reorder tests chapters --nbval \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env; status=$$?; \
 	wait $$others; others_status=$$?; cat $(CHECK)/other_machines.txt; \
 	[ $$status -eq 0 ] && [ $$others_status -eq 0 ]
