@@ -39,17 +39,22 @@ def _is_others(person: Any) -> bool:
     return str(person).strip().lower() == "others"
 
 
-@node
-def names_et_al(children: list, context: dict, role: str, **kwargs: Any) -> Text:
-    """Formatted names of ``role``, with a trailing ``others`` printed as "et al."."""
+def _persons(children: list, context: dict, role: str) -> tuple[list, list]:
+    """The entry's persons in ``role``, and those of them that are named (not ``others``)."""
     if children:
         raise ValueError(children)
     try:
         persons = context["entry"].persons[role]
     except KeyError as missing:
         raise FieldIsMissing(role, context["entry"]) from missing
+    return persons, [p for p in persons if not _is_others(p)]
+
+
+@node
+def names_et_al(children: list, context: dict, role: str, **kwargs: Any) -> Text:
+    """Formatted names of ``role``, with a trailing ``others`` printed as "et al."."""
+    persons, known = _persons(children, context, role)
     style = context["style"]
-    known = [p for p in persons if not _is_others(p)]
     formatted = [style.format_name(person, style.abbreviate_names) for person in known]
     if len(known) < len(persons):
         separator = ", " if len(known) > 1 else " "
@@ -84,14 +89,8 @@ def _cited_names(children: list, context: dict, role: str, **kwargs: Any) -> Tex
     """The names of ``role`` in a citation; a trailing ``others`` is printed "et al."."""
     from sphinxcontrib.bibtex.style.template import join as cite_join
 
-    if children:
-        raise ValueError(children)
-    try:
-        persons = context["entry"].persons[role]
-    except KeyError as missing:
-        raise FieldIsMissing(role, context["entry"]) from missing
+    persons, known = _persons(children, context, role)
     person = context["style"].person
-    known = [p for p in persons if not _is_others(p)]
     formatted = [person.style_plugin.format(p, person.abbreviate) for p in known]
     if known and len(known) < len(persons):
         first = cite_join[formatted[:1]].format_data(context)

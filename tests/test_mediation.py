@@ -150,13 +150,18 @@ def test_batched_estimates_equal_a_loop_over_resamples():
         assert draws[b] == pytest.approx(expected, rel=1e-8, abs=1e-10)
 
 
+def model_7_equations() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Model 7 on DATA: the mediator m on [1, x, w, xw] and the outcome y on [1, x, m]."""
+    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
+    ones = np.ones(len(DATA))
+    return m, y, np.column_stack([ones, x, w, x * w]), np.column_stack([ones, x, m])
+
+
 def test_equations_sharing_columns_equal_a_loop_over_resamples():
     # Model 7's two equations share the constant and x; the outcome equation's regressor m is
     # the mediator equation's response. Each is still the least-squares fit of its resample.
     n, n_boot, seed = len(DATA), 30, 5
-    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
-    X_m = np.column_stack([np.ones(n), x, w, x * w])
-    X_y = np.column_stack([np.ones(n), x, m])
+    m, y, X_m, X_y = model_7_equations()
     draws = bootstrap.bootstrap_ols([m, y], [X_m, X_y], n_boot, seed)
     rows = bootstrap.bootstrap_rows(n, n_boot, seed)
     for b in range(n_boot):
@@ -194,10 +199,7 @@ def test_resamples_follow_the_documented_scheme(monkeypatch):
 def test_same_numbers_with_any_number_of_threads(monkeypatch):
     # 40 resamples a block, so 500 resamples make 13 blocks shared among the threads.
     monkeypatch.setattr(bootstrap, "_BLOCK", 40 * len(DATA))
-    n = len(DATA)
-    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
-    X_m = np.column_stack([np.ones(n), x, w, x * w])
-    X_y = np.column_stack([np.ones(n), x, m])
+    m, y, X_m, X_y = model_7_equations()
     runs = [bootstrap.bootstrap_ols([m, y], [X_m, X_y], 500, 8, threads=t) for t in (1, 2, 3)]
     for run in runs[1:]:
         for ours, first in zip(run.params, runs[0].params, strict=True):
@@ -215,10 +217,7 @@ def test_bootstraps_running_at_once_share_no_count_buffer(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     monkeypatch.setattr(bootstrap, "_BLOCK", 40 * len(DATA))
-    n = len(DATA)
-    x, w, m, y = (DATA[c].to_numpy() for c in ("x", "w", "m", "y"))
-    X_m = np.column_stack([np.ones(n), x, w, x * w])
-    X_y = np.column_stack([np.ones(n), x, m])
+    m, y, X_m, X_y = model_7_equations()
     seeds = [3, 4, 5, 6]
     alone = [bootstrap.bootstrap_ols([m, y], [X_m, X_y], 400, s, threads=1) for s in seeds]
     with ThreadPoolExecutor(2) as pool:
