@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .least_squares import independent_columns
+
 #: Covariance types accepted by :func:`fit_moderation`.
 SE_TYPES = ("classical", "hc0", "hc1", "hc2", "hc3")
 CENTER_OPTIONS = ("none", "moderator", "both")
@@ -226,4 +228,4 @@ def rank_deficient(columns: list[str]) -> ValueError:
 
 def full_rank(X: np.ndarray) -> bool:
     """Whether the columns of X are linearly independent (rank from the R of a QR)."""
-    return bool(np.linalg.matrix_rank(np.linalg.qr(X, mode="r")) == X.shape[1])
+    return independent_columns(np.linalg.qr(X, mode="r"))

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -223,9 +224,9 @@ class BootstrapDraws:
     n_boot: int
     seed: int | None
 
-    @property
+    @cached_property
     def ok(self) -> np.ndarray:
-        """Resamples in which every equation could be estimated."""
+        """Resamples in which every equation could be estimated (worked out once)."""
         return np.all([np.all(np.isfinite(p), axis=1) for p in self.params], axis=0)
 
     @property

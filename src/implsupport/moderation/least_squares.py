@@ -60,8 +60,13 @@ class QRFactor:
 
     @property
     def full_rank(self) -> bool:
-        """Whether the columns of X are linearly independent (the rank of R)."""
-        return bool(np.linalg.matrix_rank(self.R) == self.R.shape[1])
+        """Whether the columns of X are linearly independent."""
+        return independent_columns(self.R)
+
+
+def independent_columns(R: np.ndarray) -> bool:
+    """Whether the columns of the matrix whose QR has this R are linearly independent."""
+    return bool(np.linalg.matrix_rank(R) == R.shape[1])
 
 
 def qr_factor(y: np.ndarray, X: np.ndarray) -> QRFactor:

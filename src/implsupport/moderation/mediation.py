@@ -463,8 +463,7 @@ def fit_mediation(
             boot = bm[:, [1]] * (by[:, [2]] + by[:, [4]] * wv)
             index_est, index_boot = fit_m.params[1] * fit_y.params[4], bm[:, 1] * by[:, 4]
         labels = list(probes.index)
-    ok = draws.ok
-    boot[~ok] = np.nan
+    boot[~draws.ok] = np.nan
     boot_se, lo, hi = percentile_interval(boot, alpha)
     indirect = pd.DataFrame({"label": labels})
     if probes is not None:
@@ -476,7 +475,7 @@ def fit_mediation(
     index = None
     boot_draws = {"indirect": boot}
     if model != 4:
-        index_boot = np.where(ok, index_boot, np.nan)
+        index_boot = np.where(draws.ok, index_boot, np.nan)
         i_se, i_lo, i_hi = percentile_interval(index_boot, alpha)
         index = {
             "estimate": float(index_est),
@@ -498,7 +497,7 @@ def fit_mediation(
         alpha=alpha,
         n_boot=int(n_boot),
         seed=None if seed is None else int(seed),
-        n_boot_failed=int((~ok).sum()),
+        n_boot_failed=draws.n_failed,
         paths=paths,
         indirect=indirect,
         index=index,
