@@ -390,7 +390,8 @@ def test_learner_site_holds_no_solution_anywhere(marked_book, tmp_path):
     assert f"_sources/chapters/{CHAPTER}.ipynb" in page  # the download button's file
     assert "Counting competencies" in download.read_text(encoding="utf-8")
     assert "mybinder" not in page and "colab.research" not in page
-    assert "Not yet" in page  # the self-checks ran in the build and answered
+    # the self-checks ran in the build and, with no answer yet, ask for one
+    assert 'class="self-check self-check-awaiting"' in page and "Not yet" not in page
     assert files_with_marker(out) == []
     assert not (out / "source" / "answer_keys").exists()
 

@@ -116,6 +116,16 @@ def test_an_answer_that_depends_on_the_learners_own(checks):
 
 def test_messages_for_blank_and_unknown(checks):
     assert "Replace `None`" in str(checks("ex-count", None))
+    # before an answer the check asks for one (it is not a wrong answer), in every kind of check
+    for blank in (checks("ex-count", None), check_number(None, 1.0), check_set(None, ["a"])):
+        assert blank.awaiting and not blank and "Not yet" not in str(blank)
+        assert 'class="self-check self-check-awaiting"' in blank._repr_html_()
+        assert "<code>None</code>" in blank._repr_html_()
+    verdict = checks("ex-count", 5)
+    assert not verdict.awaiting and str(verdict).startswith("✘ Not yet.")
+    assert verdict._repr_html_().startswith('<p class="self-check"><strong>✘ Not yet.</strong>')
+    # a message is text on the page, never markup
+    assert "&lt;b&gt;" in Feedback(False, "<b>")._repr_html_()
     assert "whole number" in str(checks("ex-count", 6.0))
     assert "No self-check" in str(checks("ex-nope", 1))
     wrong = checks("ex-domain", "Adoption", hint="Look it up.")
@@ -169,5 +179,5 @@ def test_open_checks_for_worked_examples():
 def test_feedback_renders(correct: bool) -> None:
     feedback = Feedback(correct, "msg")
     assert bool(feedback) is correct
-    assert ("✔" in feedback._repr_markdown_()) is correct
+    assert ("✔" in feedback._repr_html_()) is correct
     assert repr(feedback) == str(feedback)

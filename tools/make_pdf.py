@@ -6,9 +6,10 @@ The book is built as a single HTML page (Sphinx's singlehtml builder, using the 
 cache), opened in headless Chromium, and printed with print styles that hide the navigation
 and open every dropdown; --no-solutions leaves the exercise solutions out. Code that the site
 folds away (cells tagged ``hide-input``) is left out of print: a trainer prints the prose,
-tables, figures and exercises. Formulas are typeset when the book is built (KaTeX), so the
-PDF shows mathematics, never TeX source; the script checks the PDF's text and fails if any is
-left. The PDF is tagged, so figures keep their alt text, and has an outline of the chapters.
+tables, figures and exercises (each with its answer cell, without the self-check's prompt).
+Formulas are typeset when the book is built (KaTeX), so the PDF shows mathematics, never TeX
+source; the script checks the PDF's text and fails if any is left. The PDF is tagged, so
+figures keep their alt text, and has an outline of the chapters.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ BUILD = ROOT / "_build" / "pdf"
 #: tables fit the page.
 FOLDED_CODE_CSS = """
 .cell.tag_hide-input > details.above-input { display: none !important; }
+/* An exercise's self-check before any answer only asks for one: paper has no cell to run, so
+   the exercise and its answer cell are printed, the prompt is not. */
+.cell_output:has(.self-check-awaiting) { display: none !important; }
 .cell_input pre, .cell_output pre { font-size: 8pt !important; }
 img { max-width: 100% !important; height: auto !important; }
 table { font-size: 9pt; }

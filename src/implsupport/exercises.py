@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import math
 import os
@@ -63,22 +64,48 @@ _TAG = 8
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on one answer."""
+    """The verdict on one answer, or a prompt for one (``awaiting``: no answer was given yet).
+
+    In a notebook it shows as one paragraph of class ``self-check`` (and ``self-check-awaiting``
+    for a prompt): the printed book leaves prompts out (tools/make_pdf.py), since a reader of
+    paper has no cell to run.
+    """
 
     correct: bool
     message: str
+    awaiting: bool = False
 
     def __bool__(self) -> bool:
         return self.correct
 
+    @property
+    def verdict(self) -> str:
+        """The opening words: "Correct.", "Not yet." or, before any answer, "Your answer?"."""
+        if self.awaiting:
+            return "✎ Your answer?"
+        return "✔ Correct." if self.correct else "✘ Not yet."
+
     def __str__(self) -> str:
-        return ("✔ Correct. " if self.correct else "✘ Not yet. ") + self.message
+        return f"{self.verdict} {self.message}"
 
     def __repr__(self) -> str:
         return str(self)
 
-    def _repr_markdown_(self) -> str:
-        return ("**✔ Correct.** " if self.correct else "**✘ Not yet.** ") + self.message
+    def _repr_html_(self) -> str:
+        kind = "self-check self-check-awaiting" if self.awaiting else "self-check"
+        # `code` in a message is shown as code, as Markdown would.
+        message = _CODE_SPAN.sub(r"<code>\1</code>", html.escape(self.message, quote=False))
+        return f'<p class="{kind}"><strong>{self.verdict}</strong> {message}</p>'
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _awaiting_answer() -> Feedback:
+    """The prompt shown while an exercise's answer is still ``None``."""
+    return Feedback(
+        False, "Replace `None` with your answer and run the cell to check it.", awaiting=True
+    )
 
 
 # ---- normalisation (shared with the grader) ----------------------------------------------
@@ -235,7 +262,7 @@ class SelfChecks:
         if spec is None:
             return Feedback(False, f"No self-check for exercise {label!r} in this edition.")
         if answer is None:
-            return Feedback(False, "Replace `None` with your answer, then run the cell again.")
+            return _awaiting_answer()
         context = ""
         if "by" in spec:
             if isinstance(given, list | tuple) and given:
@@ -296,7 +323,7 @@ def check_number(
 ) -> Feedback:
     """Is ``answer`` within ``tolerance`` (absolute) of ``expected``?"""
     if answer is None:
-        return Feedback(False, "Replace `None` with your answer, then run the cell again.")
+        return _awaiting_answer()
     number = _real(answer)
     if number is None:
         return Feedback(False, f"Expected a number, got {type(answer).__name__}.")
@@ -310,7 +337,7 @@ def check_choice(
 ) -> Feedback:
     """Is ``answer`` the expected option (normalised as in :func:`normalise_choice`)?"""
     if answer is None:
-        return Feedback(False, "Replace `None` with your answer, then run the cell again.")
+        return _awaiting_answer()
     if isinstance(answer, str) and normalise_choice(str(answer)) == normalise_choice(expected):
         return Feedback(True, explanation)
     return Feedback(False, hint or "That is not the option we were looking for.")
@@ -321,7 +348,7 @@ def check_set(
 ) -> Feedback:
     """Does ``answer`` hold exactly the expected items, in any order (normalised)?"""
     if answer is None:
-        return Feedback(False, "Replace `None` with your answer, then run the cell again.")
+        return _awaiting_answer()
     if isinstance(answer, str):
         answer = [answer]
     given = set(normalise_items(str(a) for a in answer))
