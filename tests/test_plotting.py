@@ -94,7 +94,42 @@ def test_stored_svg_keeps_geometry_to_a_tenth_of_a_point_and_no_unused_parts() -
     paths = re.findall(r' d="([^"]*)"', svg)
     assert paths and not any(re.search(r"\d\.\d\d", d) for d in paths)
     assert "'Computer Modern Sans Serif'" not in svg
-    assert "font-family: 'DejaVu Sans'" in svg
+    # the fonts are named once, in the file's style sheet, not on every text element
+    assert svg.count("font-family") == 1 and "text{font-family:'DejaVu Sans'" in svg
+
+
+def test_stored_svg_is_compact_and_draws_everything_matplotlib_drew() -> None:
+    import io
+    import xml.etree.ElementTree as ET
+
+    fig, ax = plotting.figure()
+    ax.plot([0, 1, 2], [0.1, 0.4, 0.2], marker="o", label="adopters")
+    ax.bar([0.5], [0.3], hatch="xx", label="hatched")
+    ax.set_title("Adoption over time")
+    ax.legend()
+    raw = io.StringIO()  # what matplotlib writes, text as text, before the book tidies it
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(raw, format="svg", bbox_inches="tight")
+    stored = plotting.figure_svg(fig)
+    tree = ET.fromstring(stored)  # still well-formed
+
+    def drawn(root: ET.Element) -> list[str]:
+        return sorted(
+            e.tag.split("}")[-1]
+            for e in root.iter()
+            if e.tag.split("}")[-1]
+            in {"path", "use", "text", "image", "rect", "pattern", "clipPath"}
+        )
+
+    assert drawn(tree) == drawn(ET.fromstring(raw.getvalue()))
+    texts = [e.text for e in tree.iter() if e.tag.endswith("text")]
+    assert {"Adoption over time", "adopters", "hatched"} <= set(texts)
+    # every id referred to is still there, and no group is left that only names itself
+    ids = {e.get("id") for e in tree.iter()}
+    assert set(re.findall(r'(?:url\(#|href="#)([^)"]+)', stored)) <= ids
+    assert not re.search(r'<g id="[^"]*">', stored.replace('<g id="figure_1">', ""))
+    assert ">\n" not in stored.rstrip() and "  L " not in stored
+    assert len(stored) < 0.8 * len(raw.getvalue())
 
 
 def test_stored_svg_does_not_change_with_last_bit_differences_in_the_geometry() -> None:
