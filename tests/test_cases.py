@@ -347,14 +347,33 @@ def test_missing_column_is_named():
         cases.validate_ratings(_one_row().drop(columns="evidence"))
 
 
-def test_heat_map_draws_every_cell(ratings):
+def test_heat_map_draws_every_cell_in_one_panel_per_domain(ratings):
     matrix = cases.rate_matrix(ratings, order=ORDER, high=["Metro City"], max_abs=1)
     fig = matrix.plot()
-    ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert len(texts) == 39 * 3
-    assert texts.count("M") == int((matrix.codes == "M").to_numpy().sum())
-    assert any("**" in label.get_text() for label in ax.get_yticklabels())
+    domains = list(dict.fromkeys(matrix.domains))
+    assert len(fig.axes) == len(domains) == 5
+    from matplotlib.text import Annotation
+
+    codes = [t.get_text() for ax in fig.axes for t in ax.texts if not isinstance(t, Annotation)]
+    assert len(codes) == 39 * 3
+    assert codes.count("M") == int((matrix.codes == "M").to_numpy().sum())
+    assert codes.count("−1") == int((matrix.codes == "-1").to_numpy().sum())
+    # each panel is headed by its domain; names read across, wrapped, never cut
+    heads = [
+        " ".join(t.get_text().split())
+        for ax in fig.axes
+        for t in ax.texts
+        if isinstance(t, Annotation)
+    ]
+    assert heads == domains
+    labels = [" ".join(lab.get_text().split()) for ax in fig.axes for lab in ax.get_yticklabels()]
+    assert labels[0] == "Intervention Source"
+    assert "Formally Appointed Internal Implementation Leaders" in labels
+    assert sum(label.endswith("**") for label in labels) == int((matrix.marks == "**").sum())
+    assert all(lab.get_rotation() == 0 for ax in fig.axes for lab in ax.get_xticklabels())
+    # the legend names only the codes used (this rule caps ratings at ±1)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["−1 negative", "0 neutral", "+1 positive", "X mixed", "M missing"]
 
 
 def test_mark_sensitivity_lists_single_changes_that_move_a_mark(ratings):

@@ -166,69 +166,160 @@ class RatingsMatrix:
         return frame[frame["distinguishing"] != ""]
 
     def plot(self, *, title: str | None = None):
-        """Heat map: diverging colours for −2..+2, hatched grey for M, hatched white for X."""
+        """Heat map, one panel per CFIR domain, drawn to be read on a phone.
+
+        Construct names run horizontally down the left (wrapped, never cut); each panel is
+        headed by its domain and the cases, ordered by outcome. Colours are diverging for
+        −2..+2; M (missing) is plain grey and X (mixed) crossed white; every cell also
+        carries its code, so nothing depends on colour alone. The legend lists the codes used.
+        """
+        import textwrap
+
         from matplotlib.colors import BoundaryNorm, ListedColormap
         from matplotlib.patches import Patch
         from matplotlib.pyplot import get_cmap
 
-        from .plotting import DIVERGING, figure
+        from .plotting import DIVERGING, MIN_FONT_POINTS, figure
 
-        n_rows, n_cols = self.codes.shape
-        scores = self.scores().to_numpy(dtype=float)
         base = get_cmap(DIVERGING)
         # Five discrete colours for -2..+2, taken symmetrically from the diverging map.
         cmap = ListedColormap([base(v) for v in (0.1, 0.3, 0.5, 0.7, 0.9)])
         norm = BoundaryNorm([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], cmap.N)
-        fig, ax = figure(width=5.5 + 1.3 * n_cols, height=1.4 + 0.27 * n_rows)
-        ax.imshow(np.ma.masked_invalid(scores), cmap=cmap, norm=norm, aspect="auto")
-        for r in range(n_rows):
-            for c in range(n_cols):
-                code = self.codes.iat[r, c]
-                if code in ("M", "X"):
-                    face = "#d9d9d9" if code == "M" else "white"
-                    hatch = ".." if code == "M" else "xxx"
-                    ax.add_patch(
-                        _rect(c, r, face=face, hatch=hatch, edge="#7f7f7f"),
+        size = MIN_FONT_POINTS
+        domains = list(dict.fromkeys(self.domains))
+        labels = {
+            name: textwrap.fill(f"{name} {mark}".rstrip(), _LABEL_CHARACTERS)
+            for name, mark in self.marks.items()
+        }
+        # A row is one line of text high, or more for a wrapped name; a panel adds its header.
+        heights = {name: 1 + _WRAPPED_ROW * label.count("\n") for name, label in labels.items()}
+        rows_of = {d: [n for n in self.codes.index if self.domains[n] == d] for d in domains}
+        panel_heights = [sum(heights[n] for n in rows_of[d]) for d in domains]
+        n_cols = self.codes.shape[1]
+        fig, axes = figure(
+            width=_LABEL_INCHES + _COLUMN_INCHES * n_cols,
+            height=_ROW_INCHES * sum(panel_heights) + _HEADER_INCHES * (len(domains) + 1.5),
+            nrows=len(domains),
+            gridspec_kw={"height_ratios": panel_heights},
+        )
+        axes = np.atleast_1d(axes)
+        scores = self.scores()
+        for ax, domain in zip(axes, domains, strict=True):
+            names = rows_of[domain]
+            edges = np.concatenate([[0], np.cumsum([heights[n] for n in names])])
+            ax.pcolormesh(
+                np.arange(n_cols + 1),
+                edges,
+                np.ma.masked_invalid(scores.loc[names].to_numpy(dtype=float)),
+                cmap=cmap,
+                norm=norm,
+                edgecolors="white",
+                linewidth=1.0,
+            )
+            centres = (edges[:-1] + edges[1:]) / 2
+            for r, name in enumerate(names):
+                for c, case in enumerate(self.codes.columns):
+                    code = self.codes.at[name, case]
+                    if code in _UNRATED:
+                        face, hatch = _UNRATED[code]
+                        top, bottom = edges[r], edges[r + 1]
+                        ax.add_patch(_rect(c, top, height=bottom - top, face=face, hatch=hatch))
+                    ax.text(
+                        c + 0.5,
+                        centres[r],
+                        code.replace("-", "−"),
+                        ha="center",
+                        va="center",
+                        fontsize=size,
+                        color="white" if code in ("-2", "+2") else "black",
+                        # the letter X stands clear of its cell's crosses
+                        bbox=_CLEAR if code in _UNRATED and _UNRATED[code][1] else None,
                     )
-                colour = "white" if code in ("-2", "+2") else "black"
-                ax.text(c, r, code, ha="center", va="center", fontsize=8.5, color=colour)
-        labels = [f"{name} {mark}".rstrip() for name, mark in self.marks.items()]
-        ax.set_yticks(range(n_rows), labels, fontsize=8.5)
-        # Slanted service names stay apart when the map is drawn for a narrow page column.
-        ax.set_xticks(range(n_cols), list(self.codes.columns), rotation=35, ha="left")
-        ax.xaxis.tick_top()
-        ax.grid(False)
-        ax.set_xlim(-0.5, n_cols - 0.5)
-        ax.set_ylim(n_rows - 0.5, -0.5)
-        # Thin lines between CFIR domains.
-        dom = list(self.domains)
-        for r in range(1, n_rows):
-            if dom[r] != dom[r - 1]:
-                ax.axhline(r - 0.5, color="black", linewidth=0.8)
+            ax.set_yticks(centres, [labels[n] for n in names], fontsize=size, linespacing=1.0)
+            ax.set_xticks(
+                np.arange(n_cols) + 0.5,
+                [textwrap.fill(str(c), 9) for c in self.codes.columns],
+                fontsize=size,
+            )
+            ax.xaxis.tick_top()
+            ax.tick_params(length=0)
+            ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            ax.set_xlim(0, n_cols)
+            ax.set_ylim(edges[-1], 0)
+            # The domain heads its panel, level with the case names, at the left of the figure.
+            head = ax.annotate(
+                textwrap.fill(domain, 16),
+                xy=(0, 1),
+                xycoords=("figure fraction", "axes fraction"),
+                xytext=(2, 3),
+                textcoords="offset points",
+                fontsize=size,
+                fontweight="bold",
+                va="bottom",
+                ha="left",
+                linespacing=1.0,
+            )
+            head.set_in_layout(False)
+        used = [c for c in RATING_CODES if (self.codes == c).to_numpy().any()]
         handles = [
-            Patch(facecolor=cmap(i), edgecolor="#7f7f7f", label=lab)
-            for i, lab in enumerate(["−2", "−1", "0", "+1", "+2"])
+            Patch(facecolor=cmap(int(RATING_SCORES[c]) + 2), edgecolor="#7f7f7f", label=_MEANING[c])
+            for c in used
+            if c in RATING_SCORES
         ]
         handles += [
-            Patch(facecolor="white", edgecolor="#7f7f7f", hatch="xxx", label="X mixed"),
-            Patch(facecolor="#d9d9d9", edgecolor="#7f7f7f", hatch="..", label="M missing"),
+            Patch(facecolor=face, edgecolor="#7f7f7f", hatch=hatch, label=_MEANING[code])
+            for code, (face, hatch) in _UNRATED.items()
+            if code in used
         ]
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1),
-            title="rating",
-            fontsize=8.5,
+        fig.legend(handles=handles, loc="outside lower left", ncols=2, fontsize=size)
+        fig.suptitle(
+            title or "CFIR ratings, cases ordered by outcome",
+            fontsize=size + 1,
+            fontweight="bold",
+            x=0.02,
+            ha="left",
         )
-        ax.set_title(title or "CFIR ratings (cases ordered by outcome)", pad=28)
         return fig
 
 
-def _rect(col: int, row: int, *, face: str, hatch: str, edge: str):
+#: How the heat map is laid out: names wrap at this many characters; sizes in inches.
+_LABEL_CHARACTERS = 28
+_LABEL_INCHES = 2.3
+_COLUMN_INCHES = 0.75
+_ROW_INCHES = 0.22
+_HEADER_INCHES = 0.45
+#: The extra height of each further line of a wrapped name, in rows.
+_WRAPPED_ROW = 0.65
+#: How the cells without a score are filled: M (missing) plain grey, X (mixed) crossed.
+_UNRATED = {"X": ("white", "xxx"), "M": ("#dcdcdc", "")}
+_CLEAR = {"pad": 1, "facecolor": "white", "linewidth": 0}
+#: What each code means, for the legend.
+_MEANING = {
+    "-2": "−2 strongly negative",
+    "-1": "−1 negative",
+    "0": "0 neutral",
+    "+1": "+1 positive",
+    "+2": "+2 strongly positive",
+    "X": "X mixed",
+    "M": "M missing",
+}
+
+
+def _rect(col: float, top: float, *, height: float, face: str, hatch: str):
+    """A heat-map cell, with the white rule that parts it from its neighbours."""
     from matplotlib.patches import Rectangle
 
     return Rectangle(
-        (col - 0.5, row - 0.5), 1, 1, facecolor=face, hatch=hatch, edgecolor=edge, linewidth=0.5
+        (col, top),
+        1,
+        height,
+        facecolor=face,
+        hatch=hatch,
+        hatchcolor="#7f7f7f",
+        edgecolor="white",
+        linewidth=1.0,
     )
 
 
