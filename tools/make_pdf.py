@@ -36,6 +36,9 @@ FOLDED_CODE_CSS = """
 .cell_output:has(.self-check-awaiting) { display: none !important; }
 .cell_input pre, .cell_output pre { font-size: 8pt !important; }
 img { max-width: 100% !important; height: auto !important; }
+/* A figure taller than a page (the CFIR map, one panel per domain) is printed whole on one page,
+   scaled down without being stretched. */
+article figure img { max-height: 230mm; object-fit: contain; }
 table { font-size: 9pt; }
 /* Numbers in neighbouring columns need room between them: in print the cells had almost no
    padding, so "0.4615 130.15 0.0000" ran together. */

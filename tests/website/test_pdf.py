@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,17 @@ def test_folded_code_is_left_out_of_print(pdf_text: list[str]) -> None:
     text = "\n".join(pdf_text)
     # The set-up cells that open each chapter are folded on the site, so they are not printed.
     assert "from implsupport import" not in text
+
+
+def test_exercises_are_printed_with_their_answer_cells_but_no_self_check_prompt(
+    pdf_text: list[str],
+) -> None:
+    text = "\n".join(pdf_text)
+    assert text.count("answer = None") >= 10  # the cells where a learner writes the answer
+    # paper has no cell to run: the self-checks' prompts for an answer stay out
+    assert not re.search(r"Your answer\?\s*Replace", text)
+    assert not re.search(r"Not yet\.\s*Replace", text)
+    assert "Correct." in text  # the solutions' checks are printed with the solutions
 
 
 # What would be cut off at the page's edge: tables, code, figures and formulas wider than the text.
