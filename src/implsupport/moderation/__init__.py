@@ -109,7 +109,7 @@ _DEFINED_IN = {
     "multilevel": ("MultilevelModerationResult", "fit_multilevel_moderation"),
     "ols": ("ModerationResult", "R2Change", "fit_moderation"),
     "probing": ("ConditionalEffects", "probe_values"),
-    "simulate": ("SITES_TRUE_PARAMETERS", "simulate_sites"),
+    "simulate": ("SITES_PARAMETER_MEANINGS", "SITES_TRUE_PARAMETERS", "simulate_sites"),
 }
 _MODULE_OF = {name: module for module, names in _DEFINED_IN.items() for name in names}
 _SUBMODULES = (*_DEFINED_IN, "mediation_plot")

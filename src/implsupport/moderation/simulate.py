@@ -19,6 +19,18 @@ SITES_TRUE_PARAMETERS: dict[str, float] = {
     "relationship_centre": 5.0,
     "relationship_reliability": 0.8,
 }
+#: What each of :data:`SITES_TRUE_PARAMETERS` is, in words a reader of the book can follow.
+SITES_PARAMETER_MEANINGS: dict[str, str] = {
+    "intercept": "Fidelity at 20 hours of coaching and relationship 5",
+    "coaching": "Effect of an hour of coaching, at relationship 5",
+    "relationship": "Effect of a point of relationship, at 20 hours",
+    "interaction": "Change in the effect of an hour, per point of relationship",
+    "practitioner_sd": "SD of the practitioner effect",
+    "residual_sd": "SD of everything else",
+    "coaching_centre": "Average hours of coaching (centre)",
+    "relationship_centre": "Average true relationship (centre)",
+    "relationship_reliability": "Reliability of the measured relationship score",
+}
 
 
 def simulate_sites(
