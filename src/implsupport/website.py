@@ -36,6 +36,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Offline: every request for another host goes to a proxy where nothing listens, and
+    # fails (the machine's own address, 127.0.0.1, is never proxied).
+    "--proxy-server=http://127.0.0.1:9",
 ]
 
 #: Print styles: drop the theme's navigation and show every collapsed block (dropdowns).

@@ -20,6 +20,7 @@ from .surveys import Survey, take_survey, watch
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("IMPLSUPPORT_SITE", ROOT / "_build" / "check" / "_build" / "html"))
+DESKTOP = 1280  # px, the width at which first visits are measured
 REPORTS = SITE.parents[1]  # _build/check: page weights and screenshots are written here
 
 
@@ -92,14 +93,32 @@ def visit(browser, base_url: str) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def surveyed(browser, base_url: str):
-    """The survey of a first visit to a page at a width, taken once per test worker."""
-    taken: dict[tuple[str, int], Survey] = {}
+def surveyed(browser, base_url: str) -> Iterator:
+    """The survey of a visit to a page at a width, taken once per test worker.
 
-    def survey(path: str, width: int = 1280) -> Survey:
-        if (path, width) not in taken:
-            height = 844 if width < 800 else 900
-            taken[path, width] = take_survey(browser, base_url, path, width, height)
+    The desktop survey is a first visit, in a context of its own. The context is kept while
+    that page's tests run (they run together, on one worker), so that the phone survey of the
+    same page loads it from the cache instead of transferring everything again.
+    """
+    taken: dict[tuple[str, int], Survey] = {}
+    kept: dict[str, object] = {}  # path -> the context of its desktop survey
+
+    def survey(path: str, width: int = DESKTOP) -> Survey:
+        if (path, width) in taken:
+            return taken[path, width]
+        height = 844 if width < 800 else 900
+        if width != DESKTOP:
+            survey(path)  # the desktop visit first: it fills the cache this one reads
+        context = kept.get(path)
+        if context is None:
+            for other in kept.values():
+                other.close()
+            kept.clear()
+            context = kept[path] = browser.new_context()
+        first = (path, DESKTOP) not in taken
+        taken[path, width] = take_survey(context, base_url, path, width, height, first_visit=first)
         return taken[path, width]
 
-    return survey
+    yield survey
+    for context in kept.values():
+        context.close()

@@ -59,10 +59,12 @@ RECORDED = ("console_errors", "failed_requests", "external_requests", "transferr
 
 @dataclass
 class Survey:
-    """What a first visit to one page at one width showed."""
+    """What a visit to one page at one width showed."""
 
     path: str
     width: int
+    #: made with an empty cache (so ``transferred`` is what a first visit transfers)
+    first_visit: bool
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
@@ -81,12 +83,20 @@ class Survey:
         return sum(size for _, size in self.transferred)
 
 
-def take_survey(browser, base_url: str, path: str, width: int, height: int = 900) -> Survey:
-    """Visit ``path`` with an empty cache and every outside request refused; measure it."""
-    survey = Survey(path, width)
-    context = browser.new_context(viewport={"width": width, "height": height})
+def take_survey(
+    context, base_url: str, path: str, width: int, height: int, *, first_visit: bool
+) -> Survey:
+    """Visit ``path`` in a new page of ``context``, at ``width`` × ``height``; measure it.
+
+    Every outside request is refused. A first visit is made in a new context, whose cache is
+    empty: what it transfers is what a reader's first visit transfers. Otherwise the page is
+    loaded from the context's cache (a reader opening the page again on another screen), which
+    measures the same layout for less work.
+    """
+    survey = Survey(path, width, first_visit=first_visit)
+    page = context.new_page()
     try:
-        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": height})
         seen = SimpleNamespace(**{name: [] for name in RECORDED})
         watch(page, base_url, seen)
         page.goto(base_url + path, wait_until="networkidle")
@@ -100,6 +110,7 @@ def take_survey(browser, base_url: str, path: str, width: int, height: int = 900
         survey.small_print = page.evaluate(SMALL_PRINT)
         survey.scrolling_sideways = page.evaluate(SCROLLING_SIDEWAYS)
         survey.wide_tables = page.evaluate(WIDE_TABLES)
+        received(page, seen)
         # What the page did; axe, run next, fetches the style sheets again to read them (not
         # as the page does, and a 404 for one), which is not the page's doing.
         for name in RECORDED:
@@ -107,42 +118,45 @@ def take_survey(browser, base_url: str, path: str, width: int, height: int = 900
         if width >= 1280:
             survey.accessibility = serious_accessibility_findings(page)
     finally:
-        context.close()
+        page.close()
     return survey
 
 
 def watch(page, base_url: str, record) -> None:
-    """Record console errors, failed requests and transfer sizes; refuse other hosts.
+    """Record console errors, failed requests, and requests that tried to leave the machine.
 
-    ``record`` has the lists ``console_errors``, ``failed_requests``, ``external_requests``
-    and ``transferred``.
+    ``record`` has the lists ``console_errors``, ``failed_requests`` and
+    ``external_requests``. The browser sends every request for another host to a proxy that
+    is not there (``website.CHROMIUM_ARGS``), so such a request fails, and is recorded here.
+    Requests are not routed through this process: routing turns the browser's cache off, and
+    it and asking each request for its size cost a third of a visit's CPU. What the page
+    received, and its HTTP errors, are read from the browser's own records (:func:`received`).
     """
     page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
     page.on("pageerror", lambda e: record.console_errors.append(str(e)))
-    page.on(
-        "requestfailed",
-        lambda r: r.url.startswith(base_url) and record.failed_requests.append(r.url),
-    )
-    page.on(
-        "response",
-        lambda r: r.status >= 400 and record.failed_requests.append(f"{r.status} {r.url}"),
-    )
 
-    def route(r) -> None:
-        if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
-            r.continue_()
-        else:  # anything from another host is refused and reported by the tests
-            record.external_requests.append(r.request.url)
-            r.abort()
+    def failed(request) -> None:
+        local = request.url.startswith(base_url) or request.url.startswith("data:")
+        (record.failed_requests if local else record.external_requests).append(request.url)
 
-    def finished(request) -> None:
-        sizes = request.sizes()
-        record.transferred.append(
-            (request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"])
-        )
+    page.on("requestfailed", failed)
 
-    page.on("requestfinished", finished)
-    page.route("**/*", route)
+
+# Every response the page had: the document and each resource, from the browser's resource
+# timing. ``transferSize`` is the encoded body plus the headers (counted as 300 bytes).
+RECEIVED = """() => performance.getEntriesByType('navigation')
+  .concat(performance.getEntriesByType('resource'))
+  .map(e => [e.name, e.transferSize, e.responseStatus])"""
+
+
+def received(page, record) -> None:
+    """Add what ``page`` received to ``record.transferred`` and its HTTP errors (status 400 or
+    more) to ``record.failed_requests``."""
+    for url, size, status in page.evaluate(RECEIVED):
+        if status >= 400:
+            record.failed_requests.append(f"{status} {url}")
+        elif size:
+            record.transferred.append((url, size))
 
 
 def serious_accessibility_findings(page) -> list[str]:

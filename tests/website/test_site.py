@@ -13,6 +13,7 @@ import pytest
 from implsupport import website
 
 from .conftest import REPORTS, ROOT, chapter_notebooks, toc_pages
+from .surveys import take_survey
 
 PAGES = toc_pages()
 NOTEBOOKS = chapter_notebooks()
@@ -51,6 +52,44 @@ def parse(path: Path) -> _Elements:
     parser = _Elements()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser
+
+
+# A page that does everything the survey must catch.
+FAULTY_PAGE = """<!doctype html><html lang="en"><head><title>Faulty</title>
+<link rel="stylesheet" href="missing.css"></head><body><main><article><p>Text</p>
+<img src="http://example.org/figure.png" alt="a figure from another host">
+<img src="dot.svg" alt="a figure of this site"></article></main>
+<script>console.error("broken on purpose")</script></body></html>"""
+
+
+def test_a_survey_records_errors_outside_requests_and_what_arrived(browser, tmp_path) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>Site</title>", encoding="utf-8")
+    (tmp_path / "faulty.html").write_text(FAULTY_PAGE, encoding="utf-8")
+    dot = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>'
+    (tmp_path / "dot.svg").write_text(dot, encoding="utf-8")
+    with website.serve(tmp_path) as url:
+        context = browser.new_context()
+        first = take_survey(context, url, "faulty.html", 1280, 900, first_visit=True)
+        again = take_survey(context, url, "faulty.html", 390, 844, first_visit=False)
+        context.close()
+    assert "broken on purpose" in first.console_errors
+    # the style sheet fails twice over (a 404, and then not a style sheet); the page has no
+    # icon, so the browser's request for /favicon.ico is a 404 too
+    assert f"404 {url}missing.css" in first.failed_requests
+    assert f"404 {url}favicon.ico" in first.failed_requests
+    assert {f.split()[-1] for f in first.failed_requests} == {
+        f"{url}missing.css",
+        f"{url}favicon.ico",
+    }
+    assert set(first.external_requests) == {"http://example.org/figure.png"}
+    sizes = dict(first.transferred)
+    assert set(sizes) == {f"{url}faulty.html", f"{url}dot.svg"}
+    assert sizes[f"{url}dot.svg"] >= len(dot)
+    # The second visit comes from the cache (files this new are revalidated: headers only,
+    # which resource timing counts as 300 bytes), and still sees the page's faults.
+    assert {size for _, size in again.transferred} <= {300}
+    assert "broken on purpose" in again.console_errors
+    assert set(again.external_requests) == {"http://example.org/figure.png"}
 
 
 @pytest.mark.parametrize("page_path", PAGES)
