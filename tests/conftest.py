@@ -35,7 +35,7 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
-# ---- sharing the work between the two test workers (pytest-xdist) -------------------------
+# ---- sharing the work between the test workers (pytest-xdist) -----------------------------
 
 #: Modules that build something once for all their tests (a graded batch of submissions, the
 #: PDF, the learner site): each runs on one worker.
@@ -44,7 +44,7 @@ ONE_WORKER_MODULES = (
     "tests/website/test_pdf.py",
     "tests/test_course_handouts.py",
 )
-#: Work that takes longest starts first, so that neither worker waits for the other at the end:
+#: Work that takes longest starts first, so that no worker is left waiting at the end:
 #: those modules, then the chapters, then the site's pages.
 LONGEST_FIRST = (*ONE_WORKER_MODULES, "chapters/", "tests/website/")
 #: The page a site test is about, when its parameter names one ("chapters/x.html", "390-...").

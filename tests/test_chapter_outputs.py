@@ -75,6 +75,12 @@ def _key_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
 
 
+@cache
+def _anchored_keys() -> frozenset[str]:
+    """What follows ``cite-`` in the anchors of the bibliography's entries."""
+    return frozenset(references.anchor(k).removeprefix("cite-") for k in references.bib_keys())
+
+
 def shown_keys(text: str, kind: str) -> list[str]:
     """``references.bib`` keys that a reader would read in an output (not those in a link)."""
     if kind == "text/html":
@@ -93,9 +99,7 @@ def problems(text: str, kind: str) -> list[str]:
         if _ROW_NUMBERS.search(text):
             found.append("a column of row numbers headed Index")
         for key in _LINKED_KEY.findall(text):
-            if key not in {
-                references.anchor(k).removeprefix("cite-") for k in references.bib_keys()
-            }:
+            if key not in _anchored_keys():
                 found.append(f"a link to a bibliography entry that does not exist: {key}")
         text = _STYLE.sub("", text)
     if _NA.search(text):

@@ -70,7 +70,6 @@ class PageVisit:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
-    transferred: list[tuple[str, int]] = field(default_factory=list)
 
 
 @pytest.fixture

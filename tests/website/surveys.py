@@ -129,7 +129,7 @@ def watch(page, base_url: str, record) -> None:
     ``external_requests``. The browser sends every request for another host to a proxy that
     is not there (``website.CHROMIUM_ARGS``), so such a request fails, and is recorded here.
     Requests are not routed through this process: routing turns the browser's cache off, and
-    it and asking each request for its size cost a third of a visit's CPU. What the page
+    with a size query per request it cost about a sixth of a visit's CPU. What the page
     received, and its HTTP errors, are read from the browser's own records (:func:`received`).
     """
     page.on("console", lambda m: m.type == "error" and record.console_errors.append(m.text))
