@@ -84,9 +84,15 @@ RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\begin\{")
 
 def page_texts(pdf: Path) -> list[str]:
     """The text of each page of ``pdf``, ligatures read as letters (NFKC: "ﬀ" is "ff")."""
-    from pypdf import PdfReader
+    import pypdfium2
 
-    return [unicodedata.normalize("NFKC", p.extract_text() or "") for p in PdfReader(pdf).pages]
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [
+            unicodedata.normalize("NFKC", page.get_textpage().get_text_range()) for page in document
+        ]
+    finally:
+        document.close()
 
 
 def raw_tex(pages: list[str]) -> list[str]:
