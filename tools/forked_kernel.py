@@ -28,8 +28,9 @@ the first call rather than at import, and all forked kernels share the server's 
 (``PYTHONHASHSEED``), so iteration over a set of strings is ordered alike in each.
 
 ``ForkServer`` starts a server in a temporary folder with a kernelspec pointing at the stub, and
-removes both when closed. The server also exits, and removes that folder, when its stdin closes,
-so it cannot outlive the process that started it.
+removes both when closed. When its stdin closes (its starter is done, or was killed) the server
+takes no new kernels, and exits once those running have ended (their sessions stop them at the end
+of a notebook), removing that folder: it cannot outlive its starter by more than a notebook.
 """
 
 from __future__ import annotations
@@ -230,6 +231,7 @@ class Server:
         self.cwd = os.getcwd()
         self.library_fds = library_fds
         self.selector = selectors.DefaultSelector()
+        self.path = path
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(64)
@@ -251,17 +253,24 @@ class Server:
 
     def sockets(self) -> list[socket.socket]:
         conns = [c for c in self.children.values() if c is not None]
-        return [self.listener, self.wake_r, self.wake_w, *conns]
+        return [s for s in [self.listener, self.wake_r, self.wake_w, *conns] if s.fileno() >= 0]
 
     def run(self) -> None:
-        """Serve until stdin closes."""
+        """Serve until stdin closes, then until the kernels running then have ended."""
         signal.set_wakeup_fd(self.wake_w.fileno())
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        while True:
+        accepting = True
+        while accepting or self.children:
             for key, _ in self.selector.select():
                 if key.data == "stdin":
                     if not os.read(sys.stdin.fileno(), 4096):
-                        return
+                        # The starter is done or gone: no new kernels (their stubs fail at once),
+                        # but a session still running keeps its kernel to the end of the notebook.
+                        accepting = False
+                        self.selector.unregister(sys.stdin.fileno())
+                        self.selector.unregister(self.listener)
+                        self.listener.close()
+                        os.unlink(self.path)
                 elif key.data == "listen":
                     try:
                         conn, _ = self.listener.accept()
@@ -573,8 +582,8 @@ class ImportWatch:
 def serve(args: list[str]) -> int:
     """The server: ``serve --socket PATH [MODULE ...]``; prints one JSON line when ready.
 
-    It stops when its stdin closes, on SIGTERM or SIGINT, then kills its kernels and removes the
-    socket's folder.
+    It stops when its stdin closes and its kernels have ended, or at once on SIGTERM or SIGINT
+    (killing its kernels), and removes the socket's folder.
     """
     import shutil
     import threading
@@ -584,7 +593,9 @@ def serve(args: list[str]) -> int:
         return 2
     path, modules = args[1], args[2:]
     folder = os.path.dirname(path)
-    ready = sys.stdout
+    # The starter's pipe gets the one line; anything else the server prints goes to its log.
+    ready = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     # As ipykernel_launcher does: the script's folder is not on a kernel's path.
     if sys.path and os.path.abspath(sys.path[0]) == HERE:
         del sys.path[0]
@@ -611,6 +622,7 @@ def serve(args: list[str]) -> int:
     problems += watch.problems()
     if problems:
         print(json.dumps({"error": "; ".join(problems)}), file=ready, flush=True)
+        ready.close()
         return 1
     import gc
 
@@ -619,9 +631,7 @@ def serve(args: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         print(json.dumps({"ready": os.getpid(), "notes": failures}), file=ready, flush=True)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)  # nothing more goes to the starter's pipe
-        os.close(devnull)
+        ready.close()
         server.run()
     finally:
         for pid in list(server.children):
@@ -672,7 +682,11 @@ def modules_imported_by(notebooks: Iterable[os.PathLike[str] | str]) -> list[str
 
 
 class ServerError(RuntimeError):
-    """The fork server could not start."""
+    """The fork server could not start: ``args[0]`` says why, ``log`` is the end of its log."""
+
+    def __init__(self, reason: str, log: str = "") -> None:
+        super().__init__(reason)
+        self.log = log
 
 
 class ForkServer:
@@ -728,12 +742,15 @@ class ForkServer:
             readable, _, _ = select.select([self.process.stdout], [], [], timeout)
             line = self.process.stdout.readline() if readable else ""
             self.process.stdout.close()
-            message = json.loads(line) if line.strip() else {}
+            try:
+                message = json.loads(line) if line.strip() else {}
+            except ValueError:
+                message = {"error": f"it said {line.strip()!r}"}
             if "ready" not in message:
                 reason = message.get("error") or (
                     f"no answer in {timeout:.0f} s" if not readable else "it exited"
                 )
-                raise ServerError(f"{reason}{self._log_tail()}")
+                raise ServerError(reason, self._log_tail())
             self.notes += [f"could not preload {m}" for m in message.get("notes", [])]
         except BaseException:
             self.close()
@@ -798,9 +815,13 @@ class ForkServer:
                     self.process.stdin.close()  # the server's signal to stop
             try:
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            except subprocess.TimeoutExpired:  # kernels still running: SIGTERM kills them
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
             self.process = None
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -29,6 +29,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,41 +108,59 @@ def environment(setup: Setup, flags: set[str]) -> tuple[dict[str, str] | None, s
     return env, ", ".join(described)
 
 
-def pytest(
-    env: dict[str, str], kernel: list[str], running: list[subprocess.Popen[str]]
-) -> tuple[int, str]:
+class Sessions:
+    """The pytest sessions running, so that Ctrl-C can stop each once, and no new one starts."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: list[subprocess.Popen[str]] = []
+        self.stopping = False
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGINT)
+
+
+def pytest(env: dict[str, str], kernel: list[str], sessions: Sessions) -> tuple[int, str]:
     """One nbval session over the chapters, with ``kernel`` naming the kernels it starts."""
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval",
-            "--nbval-sanitize-with",
-            "tests/nbval_sanitize.cfg",
-            *kernel,
-            "chapters",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # Ctrl-C reaches it once, through main()
-    )
-    running.append(process)
+    with sessions.lock:
+        if sessions.stopping:
+            return 130, "interrupted before it started"
+        process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--nbval",
+                "--nbval-sanitize-with",
+                "tests/nbval_sanitize.cfg",
+                *kernel,
+                "chapters",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # Ctrl-C reaches it once, through Sessions.stop
+        )
+        sessions.running.append(process)
     try:
         output, _ = process.communicate()
     finally:
-        running.remove(process)
+        with sessions.lock:
+            sessions.running.remove(process)
     return process.returncode, output
 
 
 def run(
-    env: dict[str, str], modules: list[str], running: list[subprocess.Popen[str]]
+    env: dict[str, str], modules: list[str], sessions: Sessions
 ) -> tuple[int, str, float, list[str]]:
     """A set-up's pass: its status, output, seconds and notes (e.g. fresh kernels, and why)."""
     start = time.monotonic()
@@ -150,11 +169,13 @@ def run(
         server = forked_kernel.ForkServer(env, CHAPTERS, modules)
     except (forked_kernel.ServerError, OSError) as error:
         notes = [f"fresh kernels: the fork server did not start: {error}"]
-        code, output = pytest(env, ["--nbval-current-env"], running)
+        code, output = pytest(env, ["--nbval-current-env"], sessions)
+        if code != 0 and getattr(error, "log", ""):
+            output += f"fork server's log:{error.log}\n"
     else:
         with server:
             kernel = ["--nbval-kernel-name", server.kernel_name]
-            code, output = pytest({**env, **server.env}, kernel, running)
+            code, output = pytest({**env, **server.env}, kernel, sessions)
         notes = server.notes
         if code != 0 and server.messages:
             output += "fork server:\n" + "".join(f"  {m}\n" for m in server.messages)
@@ -180,13 +201,13 @@ def main(names: list[str]) -> int:
         p for p in sorted(CHAPTERS.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts
     ]
     modules = forked_kernel.modules_imported_by(notebooks)
-    running: list[subprocess.Popen[str]] = []
+    sessions = Sessions()
     failed = 0
     interrupted = False
     # One session per set-up, all at once: each runs its notebooks one after another.
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(planned))) as pool:
         futures = {
-            pool.submit(run, env, modules, running): (s, env, text) for s, env, text in planned
+            pool.submit(run, env, modules, sessions): (s, env, text) for s, env, text in planned
         }
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -204,9 +225,7 @@ def main(names: list[str]) -> int:
             # The sessions stop their kernels; leaving the pool waits for them, and each pass
             # then stops its fork server.
             interrupted = True
-            for process in list(running):
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGINT)
+            sessions.stop()
     if interrupted:
         print("nbval: interrupted", file=sys.stderr)
         return 130
