@@ -728,7 +728,7 @@ class ForkServer:
                         "serve",
                         "--socket",
                         self.socket,
-                        *list(modules),
+                        *modules,
                     ],
                     cwd=cwd,
                     env=env,
