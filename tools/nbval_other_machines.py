@@ -10,19 +10,34 @@ re-runs every chapter under one such configuration, and every stored output must
 
 A set-up the running CPU cannot execute, or one that would repeat the default configuration,
 is skipped with a one-line note. Usage: ``python tools/nbval_other_machines.py [NAME ...]``.
+
+These passes use warm kernels forked from one server per set-up (``tools/forked_kernel.py``),
+started under that set-up's environment so that numpy and OpenBLAS choose their kernels as a
+fresh kernel would. Starting a kernel and importing numpy, pandas, scipy, matplotlib, statsmodels
+and implsupport costs about a second of CPU per notebook, a third of a pass; forked, it is paid
+once per set-up. The state a notebook can see is a fresh kernel's (see that module), and every
+stored output is still compared. The default pass of ``make test`` keeps real, fresh kernels, so
+the book is still proved to run from nothing. If a server cannot start, its pass uses fresh
+kernels and says so in a one-line note.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import forked_kernel
+
 ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
 PYTHON = sys.executable
 
 
@@ -93,29 +108,78 @@ def environment(setup: Setup, flags: set[str]) -> tuple[dict[str, str] | None, s
     return env, ", ".join(described)
 
 
-def run(setup: Setup, env: dict[str, str]) -> tuple[int, str, float]:
+class Sessions:
+    """The pytest sessions running, so that Ctrl-C can stop each once, and no new one starts."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: list[subprocess.Popen[str]] = []
+        self.stopping = False
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGINT)
+
+
+def pytest(env: dict[str, str], kernel: list[str], sessions: Sessions) -> tuple[int, str]:
+    """One nbval session over the chapters, with ``kernel`` naming the kernels it starts."""
+    with sessions.lock:
+        if sessions.stopping:
+            return 130, "interrupted before it started"
+        process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--nbval",
+                "--nbval-sanitize-with",
+                "tests/nbval_sanitize.cfg",
+                *kernel,
+                "chapters",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # Ctrl-C reaches it once, through Sessions.stop
+        )
+        sessions.running.append(process)
+    try:
+        output, _ = process.communicate()
+    finally:
+        with sessions.lock:
+            sessions.running.remove(process)
+    return process.returncode, output
+
+
+def run(
+    env: dict[str, str], modules: list[str], sessions: Sessions
+) -> tuple[int, str, float, list[str]]:
+    """A set-up's pass: its status, output, seconds and notes (e.g. fresh kernels, and why)."""
     start = time.monotonic()
-    result = subprocess.run(
-        [
-            PYTHON,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval",
-            "--nbval-sanitize-with",
-            "tests/nbval_sanitize.cfg",
-            "--nbval-current-env",
-            "chapters",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.returncode, result.stdout + result.stderr, time.monotonic() - start
+    env = {**os.environ, **env}
+    try:
+        server = forked_kernel.ForkServer(env, CHAPTERS, modules)
+    except (forked_kernel.ServerError, OSError) as error:
+        notes = [f"fresh kernels: the fork server did not start: {error}"]
+        code, output = pytest(env, ["--nbval-current-env"], sessions)
+        if code != 0 and getattr(error, "log", ""):
+            output += f"fork server's log:{error.log}\n"
+    else:
+        with server:
+            kernel = ["--nbval-kernel-name", server.kernel_name]
+            code, output = pytest({**env, **server.env}, kernel, sessions)
+        notes = server.notes
+        if code != 0 and server.messages:
+            output += "fork server:\n" + "".join(f"  {m}\n" for m in server.messages)
+    return code, output, time.monotonic() - start, notes
 
 
 def main(names: list[str]) -> int:
@@ -133,19 +197,38 @@ def main(names: list[str]) -> int:
             print(f"nbval {setup.name}: skipped ({text})")
         else:
             planned.append((setup, env, text))
+    notebooks = [
+        p for p in sorted(CHAPTERS.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts
+    ]
+    modules = forked_kernel.modules_imported_by(notebooks)
+    sessions = Sessions()
     failed = 0
+    interrupted = False
     # One session per set-up, all at once: each runs its notebooks one after another.
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(planned))) as pool:
-        futures = {pool.submit(run, s, env): (s, env, text) for s, env, text in planned}
-        for future in concurrent.futures.as_completed(futures):
-            setup, env, text = futures[future]
-            code, output, seconds = future.result()
-            settings = " ".join(f"{k}={v!r}" for k, v in env.items())
-            status = "passed" if code == 0 else "FAILED"
-            print(f"nbval {setup.name} ({text}; {settings}): {status} in {seconds:.0f} s")
-            if code != 0:
-                failed += 1
-                print(output)
+        futures = {
+            pool.submit(run, env, modules, sessions): (s, env, text) for s, env, text in planned
+        }
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                setup, env, text = futures[future]
+                code, output, seconds, notes = future.result()
+                settings = " ".join(f"{k}={v!r}" for k, v in env.items())
+                status = "passed" if code == 0 else "FAILED"
+                print(f"nbval {setup.name} ({text}; {settings}): {status} in {seconds:.0f} s")
+                for note in notes:
+                    print(f"nbval {setup.name}: {note}")
+                if code != 0:
+                    failed += 1
+                    print(output)
+        except KeyboardInterrupt:
+            # The sessions stop their kernels; leaving the pool waits for them, and each pass
+            # then stops its fork server.
+            interrupted = True
+            sessions.stop()
+    if interrupted:
+        print("nbval: interrupted", file=sys.stderr)
+        return 130
     return 1 if failed else 0
 
 
