@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
+from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("forked_kernel", ROOT / "tools" / "forked_kernel.py")
@@ -50,7 +51,9 @@ def server() -> Iterator[object]:
 
 
 def start(kernel_name: str) -> tuple[KernelManager, object]:
-    manager = KernelManager(kernel_name=kernel_name)
+    # Kernelspecs as nbval finds them: CURRENT_ENV_KERNEL_NAME is this Python's own kernel, as
+    # the default notebook pass starts it (--nbval-current-env).
+    manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=NbvalKernelspecManager())
     manager.start_kernel(cwd=str(CHAPTERS))
     client = manager.client()
     client.start_channels()
@@ -71,7 +74,7 @@ def run(client: object, code: str, timeout: float = 60) -> tuple[str, dict]:
 
 
 def test_a_forked_kernel_looks_like_a_fresh_one_and_can_be_interrupted(server, monkeypatch) -> None:
-    fresh_manager, fresh = start("python3")
+    fresh_manager, fresh = start(CURRENT_ENV_KERNEL_NAME)
     try:
         seen_fresh, _ = run(fresh, PROBE)
     finally:
