@@ -6,7 +6,6 @@ notebook can see in each, side by side, and that a forked kernel can be interrup
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import time
@@ -16,11 +15,10 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import KernelManager
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("forked_kernel", ROOT / "tools" / "forked_kernel.py")
-forked_kernel = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(forked_kernel)
+forked_kernel = load_script(ROOT / "tools" / "forked_kernel.py")
 
 CHAPTERS = ROOT / "chapters"
 # What a notebook sees of its kernel, as JSON on stdout.
@@ -61,22 +59,22 @@ def start(kernel_name: str) -> tuple[KernelManager, object]:
     return manager, client
 
 
-def run(client: object, code: str, timeout: float = 60) -> tuple[str, dict]:
-    """Run ``code``; return what it printed and its reply's content."""
+def run(client: object, code: str, timeout: float = 60) -> str:
+    """Run ``code``; return what it printed."""
     printed: list[str] = []
 
     def output(message: dict) -> None:
         if message["msg_type"] == "stream":
             printed.append(message["content"]["text"])
 
-    reply = client.execute_interactive(code, output_hook=output, timeout=timeout)
-    return "".join(printed), reply["content"]
+    client.execute_interactive(code, output_hook=output, timeout=timeout)
+    return "".join(printed)
 
 
 def test_a_forked_kernel_looks_like_a_fresh_one_and_can_be_interrupted(server, monkeypatch) -> None:
     fresh_manager, fresh = start(CURRENT_ENV_KERNEL_NAME)
     try:
-        seen_fresh, _ = run(fresh, PROBE)
+        seen_fresh = run(fresh, PROBE)
     finally:
         fresh.stop_channels()
         fresh_manager.shutdown_kernel(now=True)
@@ -84,11 +82,11 @@ def test_a_forked_kernel_looks_like_a_fresh_one_and_can_be_interrupted(server, m
         monkeypatch.setenv(name, value)  # where the kernelspec of the forked kernels is
     manager, client = start(server.kernel_name)
     try:
-        seen_forked, _ = run(client, PROBE)
+        seen_forked = run(client, PROBE)
         assert json.loads(seen_forked) == json.loads(seen_fresh)
         assert json.loads(seen_forked)["max_columns"] == 20  # as in a kernel, not a terminal
         # It was forked: it did not start a Python of its own.
-        pid, _ = run(client, "import os; print(os.getpid(), os.getppid())")
+        pid = run(client, "import os; print(os.getpid(), os.getppid())")
         assert int(pid.split()[1]) == server.process.pid
         # Interrupted as jupyter_client interrupts a kernel (SIGINT), it goes on working.
         client.execute("import time; time.sleep(60)")
@@ -99,7 +97,7 @@ def test_a_forked_kernel_looks_like_a_fresh_one_and_can_be_interrupted(server, m
         reply = client.get_shell_msg(timeout=10)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
-        answer, _ = run(client, "print(6 * 7)")
+        answer = run(client, "print(6 * 7)")
         assert answer.strip() == "42"
     finally:
         client.stop_channels()

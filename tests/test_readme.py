@@ -80,15 +80,9 @@ def test_readme_command_runs_as_written(line: str, scratch: Path) -> None:
 
 
 def test_the_simulated_examples_are_regenerated_byte_for_byte(tmp_path: Path) -> None:
-    import importlib.util
+    from scripts import load_script
 
-    spec = importlib.util.spec_from_file_location(
-        "make_examples", ROOT / "examples" / "make_examples.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    written = module.write(tmp_path)
+    written = load_script(ROOT / "examples" / "make_examples.py").write(tmp_path)
     assert written
     for path in written:
         assert path.read_bytes() == (ROOT / "examples" / path.name).read_bytes()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from scripts import load_script
 
 from .conftest import REPORTS, ROOT
 
-spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "tools" / "make_pdf.py")
-make_pdf = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_pdf)
+make_pdf = load_script(ROOT / "tools" / "make_pdf.py")
 
 
 @pytest.fixture(scope="session")
